@@ -1,0 +1,62 @@
+# The Softmax Book: every command a contributor needs.
+#   make book   build the website into _build/html   (README command 1)
+#   make test   run every test                        (README command 2)
+# Both create .venv and install pinned dependencies into it the first time, and
+# re-use it afterwards as long as pyproject.toml and the lock files are unchanged.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help book test lab serve lint format lock clean distclean env
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+env: $(STAMP) ## Create .venv and install everything (done by the other targets)
+
+$(STAMP): pyproject.toml $(wildcard requirements/lock-*.txt) tools/bootstrap.sh
+	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash tools/bootstrap.sh
+	@touch $(STAMP)
+
+book: $(STAMP) ## Build the website into _build/html (re-executes every notebook)
+	@$(BIN)/python tools/build_book.py
+
+test: $(STAMP) ## Run every test (library, doctests, notebooks, lint, the book build)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: $(STAMP) ## Open the notebooks in JupyterLab
+	@$(BIN)/jupyter lab notebooks/
+
+serve: ## Serve the built site on http://127.0.0.1:$(PORT)
+	@test -f _build/html/index.html || { echo "error: no built site in _build/html; run 'make book' first." >&2; exit 1; }
+	@echo "Serving _build/html at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	@$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+
+lint: $(STAMP) ## Check lint and formatting (also part of make test)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Fix lint and formatting where ruff can
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+lock: $(STAMP) ## Re-pin the lock file for this Python from what .venv has installed
+	@ver=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	 { echo "# Pinned versions for Python $$ver, written by 'make lock'. Used as pip constraints."; \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -v -i '^softmax-lib' ; } > requirements/lock-py$$ver.txt; \
+	 echo "wrote requirements/lock-py$$ver.txt"
+
+clean: ## Remove build output and caches (keeps .venv)
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)

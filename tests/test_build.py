@@ -1,0 +1,120 @@
+"""The book build: the real book builds with no warnings, and broken books fail.
+
+The full build (``make book``'s command, from tools/build_book.py) writes the site into
+the repository's ``_build/html``, where later tests and ``make serve`` find it. The
+failure tests build small throwaway copies of the book in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import softmax_lib
+from build_book import build_command  # tools/ is on pytest's pythonpath
+
+pytestmark = pytest.mark.build
+
+
+def run_build(book_dir):
+    return subprocess.run(build_command(book_dir), capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def built_book(repo):
+    """Build the real book once per test session; return the HTML folder."""
+    result = run_build(repo)
+    assert result.returncode == 0, (
+        "the book build failed (warnings are errors):\n"
+        + result.stdout[-6000:]
+        + result.stderr[-6000:]
+    )
+    return repo / "_build" / "html"
+
+
+def test_book_builds_without_warnings(built_book):
+    assert (built_book / "index.html").is_file()
+
+
+def test_every_toc_page_is_built(built_book, repo):
+    toc = (repo / "_toc.yml").read_text(encoding="utf-8")
+    pages = re.findall(r"(?:root|file):\s*(\S+)", toc)
+    assert pages, "no pages found in _toc.yml"
+    for page in pages:
+        assert (built_book / f"{page}.html").is_file(), f"{page} is in the TOC but not built"
+
+
+def test_api_page_documents_every_export(built_book):
+    html = (built_book / "book" / "api.html").read_text(encoding="utf-8")
+    for name in softmax_lib.__all__:
+        if name.startswith("__"):
+            continue
+        assert f'id="softmax_lib.{name}"' in html, (
+            f"softmax_lib.{name} is missing from the API page"
+        )
+
+
+def test_notebooks_are_downloadable(built_book, repo):
+    for notebook in sorted((repo / "notebooks").glob("*.ipynb")):
+        assert (built_book / "_sources" / "notebooks" / notebook.name).is_file()
+
+
+# --- Throwaway books that must fail -------------------------------------------------------
+
+
+@pytest.fixture
+def throwaway_book(tmp_path, repo):
+    """Return a function that makes a minimal copy of the book with one extra page."""
+
+    def make(page_name: str, content: str):
+        book = tmp_path / "book_copy"
+        shutil.copytree(repo / "book", book / "book")
+        shutil.copy(repo / "_config.yml", book / "_config.yml")
+        (book / "_toc.yml").write_text(
+            "format: jb-book\nroot: book/intro\nchapters:\n"
+            "  - file: book/notation\n  - file: book/bibliography\n"
+            f"  - file: {page_name.rsplit('.', 1)[0]}\n",
+            encoding="utf-8",
+        )
+        # The intro links to the API page; keep that link valid in the copy.
+        shutil.copy(repo / "book" / "api.md", book / "book" / "api.md")
+        toc = (book / "_toc.yml").read_text() + "  - file: book/api\n"
+        (book / "_toc.yml").write_text(toc)
+        (book / page_name).write_text(content, encoding="utf-8")
+        return book
+
+    return make
+
+
+def test_throwaway_copy_builds_when_nothing_is_broken(throwaway_book):
+    book = throwaway_book(
+        "extra.md", "# Extra\n\nA fine page citing {cite}`bridle1990probabilistic`.\n"
+    )
+    result = run_build(book)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_broken_cross_reference_fails_the_build(throwaway_book):
+    book = throwaway_book("extra.md", "# Extra\n\nSee {ref}`a-label-that-does-not-exist`.\n")
+    result = run_build(book)
+    assert result.returncode != 0
+    assert "a-label-that-does-not-exist" in result.stdout + result.stderr
+
+
+def test_broken_citation_fails_the_build(throwaway_book):
+    book = throwaway_book("extra.md", "# Extra\n\nAs shown by {cite}`nobody2099imaginary`.\n")
+    result = run_build(book)
+    assert result.returncode != 0
+    assert "nobody2099imaginary" in result.stdout + result.stderr
+
+
+def test_failing_notebook_cell_fails_the_build(throwaway_book, write_notebook, tmp_path):
+    book = throwaway_book("extra.md", "# Extra\n")
+    write_notebook(book / "extra.ipynb", "raise ValueError('this cell is broken on purpose')")
+    (book / "extra.md").unlink()
+    result = run_build(book)
+    assert result.returncode != 0
+    assert "this cell is broken on purpose" in result.stdout + result.stderr
