@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help book test lab serve lint format lock clean distclean env
+.PHONY: help book test lab serve lint format lock clean distclean env data
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,10 +26,13 @@ $(STAMP): pyproject.toml $(wildcard requirements/lock-*.txt) tools/bootstrap.sh
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash tools/bootstrap.sh
 	@touch $(STAMP)
 
-book: $(STAMP) ## Build the website into _build/html (re-executes every notebook)
+data: $(STAMP) ## Download and verify MNIST into the cache (book and test do it)
+	@$(BIN)/python -m softmax_lib.datasets
+
+book: $(STAMP) data ## Build the website into _build/html (re-executes every notebook)
 	@$(BIN)/python tools/build_book.py
 
-test: $(STAMP) ## Run every test (library, doctests, notebooks, lint, the book build)
+test: $(STAMP) data ## Run every test (library, doctests, notebooks, lint, the book build)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab
