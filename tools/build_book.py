@@ -5,6 +5,9 @@ Every notebook is re-executed (``--all`` makes Sphinx re-read every page, and
 (``-W``), every cross-reference must resolve (``-n``), and ``--keep-going`` reports all
 warnings before failing instead of stopping at the first.
 
+Before building, MathJax is fetched once from npm into the site's static files
+(``tools/fetch_vendor.py``), so the website works offline.
+
 Usage: ``python tools/build_book.py [BOOK_DIR]`` (default: the repository root).
 """
 
@@ -13,6 +16,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+
+from fetch_vendor import VendorError, ensure_mathjax
 
 REPO = Path(__file__).resolve().parent.parent
 FLAGS = ("--builder", "html", "--warningiserror", "--nitpick", "--keep-going", "--all")
@@ -26,6 +31,11 @@ def build_command(book_dir: Path) -> list[str]:
 
 def main(argv: list[str]) -> int:
     book_dir = Path(argv[0]).resolve() if argv else REPO
+    try:
+        ensure_mathjax()
+    except VendorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     result = subprocess.run(build_command(book_dir), check=False)
     index = book_dir / "_build" / "html" / "index.html"
     if result.returncode != 0:

@@ -1,0 +1,182 @@
+"""The explorers, without a kernel: move every control and check what is drawn and shown.
+
+Both views are checked: the live ipywidgets view (set a widget's value, as a reader
+dragging it would) and the static HTML view the website shows (its embedded frames and
+table must hold softmax_lib's numbers for every position of the controls).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from softmax_lib import widgets
+from softmax_lib.core import softmax
+from softmax_lib.losses import entropy
+
+
+def spec_of(html: str) -> dict:
+    match = re.search(
+        r'<script type="application/json" class="sm-explorer-data">(.*?)</script>', html
+    )
+    assert match, "the HTML view has no data"
+    return json.loads(match.group(1))
+
+
+def bar_heights(explorer) -> np.ndarray:
+    return np.array([bar.get_height() for bar in explorer.ax.patches])
+
+
+# --- the live view ------------------------------------------------------------------
+
+
+def test_logits_explorer_redraws_when_each_slider_moves():
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    explorer.widget  # noqa: B018  (build the ipywidgets view)
+    logits = np.array([2.0, 1.0, 0.1, -1.0])
+    np.testing.assert_array_equal(bar_heights(explorer), softmax(logits))
+    for i, new in enumerate([-3.0, 4.0, 1.0, 3.0]):
+        slider = explorer._inputs[f"z{i + 1}"]
+        old_probs = softmax(logits)
+        slider.value = new  # what dragging the slider does
+        logits[i] = new
+        probs = softmax(logits)
+        np.testing.assert_array_equal(bar_heights(explorer), probs)
+        np.testing.assert_array_equal(explorer.result["probs"], probs)
+        shown = ", ".join(f"{v:g}" for v in logits)
+        assert explorer.ax.get_title() == f"softmax of z = ({shown})"
+        readout = ", ".join(f"p{k + 1} = {p:.4f}" for k, p in enumerate(probs))
+        assert explorer.readout() == readout
+        assert explorer._readout_widget.value == readout
+        assert readout in explorer._image.value  # the image's alt text
+        assert not np.array_equal(probs, old_probs)
+
+
+def test_raising_one_logit_lowers_every_other_probability():
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    before = explorer.result["probs"].copy()
+    explorer.set(z2=3.0)
+    after = explorer.result["probs"]
+    assert after[1] > before[1]
+    assert np.all(np.delete(after, 1) < np.delete(before, 1))
+
+
+def test_temperature_explorer_redraws_when_the_slider_moves():
+    logits = [1.0, 2.0, 3.0, 4.0]
+    explorer = widgets.temperature_explorer(logits)
+    explorer.widget  # noqa: B018
+    slider = explorer._inputs["T"]
+    for temperature in [0.1, 0.5, 2.0, 10.0]:
+        slider.value = temperature
+        probs = softmax(logits, temperature=temperature)
+        np.testing.assert_array_equal(bar_heights(explorer), probs)
+        assert explorer.ax.get_title().endswith(f"T = {temperature:g}")
+        assert f"entropy = {entropy(probs):.4f} nats" in explorer._readout_widget.value
+        assert ", ".join(f"{p:.4f}" for p in probs) in explorer.readout()
+
+
+def test_temperature_grid_is_log_spaced_and_includes_one():
+    temperatures = widgets.DEFAULT_TEMPERATURES
+    assert (temperatures[0], temperatures[-1]) == (0.1, 10.0)
+    assert 1.0 in temperatures
+    ratios = np.diff(np.log10(temperatures))
+    assert np.allclose(ratios, 0.1, atol=0.02)
+
+
+def test_set_rejects_unknown_controls_and_positions():
+    explorer = widgets.logits_explorer()
+    with pytest.raises(ValueError, match="no control named"):
+        explorer.set(z9=1.0)
+    with pytest.raises(ValueError, match="not a position"):
+        explorer.set(z1=0.5)
+
+
+def test_too_many_combinations_are_refused():
+    with pytest.raises(ValueError, match="combinations"):
+        widgets.logits_explorer([0.0] * 6)
+
+
+def test_mimebundle_offers_the_widget_and_the_html_view():
+    bundle = widgets.logits_explorer()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith('<div class="sm-explorer"')
+    assert "text/plain" in bundle
+
+
+# --- the static view ----------------------------------------------------------------
+
+
+def test_logits_html_table_holds_softmax_lib_values_for_every_position():
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    spec = spec_of(explorer.to_html())
+    assert spec["mode"] == "bars"
+    grids = [c["values"] for c in spec["controls"]]
+    assert grids[2] == [-4.0, -3.0, -2.0, -1.0, 0.0, 0.1, 1.0, 2.0, 3.0, 4.0]
+    combos = np.array(list(itertools.product(*grids)))
+    probs = softmax(combos, axis=-1)  # softmax_lib, all rows at once
+    table = np.array(spec["bars"]["values"]).reshape(probs.shape)
+    expected = [[int(f"{p:.4f}".replace(".", "")) for p in row] for row in probs]
+    np.testing.assert_array_equal(table, expected)
+    # the strides find the row of a setting
+    index = [g.index(v) for g, v in zip(grids, [2.0, 1.0, 0.1, -1.0], strict=True)]
+    row = sum(i * s for i, s in zip(index, spec["strides"], strict=True))
+    np.testing.assert_allclose(table[row] / 1e4, softmax([2.0, 1.0, 0.1, -1.0]), atol=5e-5)
+
+
+def test_logits_html_geometry_reproduces_the_drawn_bars():
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    html = explorer.to_html()
+    bars = spec_of(html)["bars"]
+    probs = explorer.result["probs"]
+    for i, bar_id in enumerate(bars["ids"]):
+        path = re.search(rf'<g id="{bar_id}">\s*<path d="([^"]+)"', html).group(1)
+        numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", path)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        assert min(xs) == pytest.approx(bars["x0"][i], abs=0.01)
+        assert max(xs) == pytest.approx(bars["x1"][i], abs=0.01)
+        assert max(ys) == pytest.approx(bars["y0"], abs=0.01)
+        assert min(ys) == pytest.approx(bars["y0"] + bars["dy"] * probs[i], abs=0.01)
+    assert f'id="{bars["title_id"]}"' in html
+    assert re.search(r'<label for="sm-explorer-\d+-z1">', html)
+    assert 'aria-live="polite"' in html
+
+
+def test_temperature_html_frames_hold_softmax_lib_values():
+    logits = [1.0, 2.0, 3.0, 4.0]
+    explorer = widgets.temperature_explorer(logits)
+    spec = spec_of(explorer.to_html())
+    assert spec["mode"] == "frames"
+    temperatures = spec["controls"][0]["values"]
+    assert len(spec["frames"]) == len(temperatures) == 21
+    from PIL import Image
+
+    for temperature, frame in zip(temperatures, spec["frames"], strict=True):
+        probs = softmax(logits, temperature=temperature)
+        assert ", ".join(f"{p:.4f}" for p in probs) in frame["readout"]
+        assert f"entropy = {entropy(probs):.4f}" in frame["readout"]
+        assert frame["alt"].endswith(frame["readout"])
+        png = base64.b64decode(frame["src"].removeprefix("data:image/png;base64,"))
+        assert Image.open(io.BytesIO(png)).size == (560, 320)
+    assert len({f["src"] for f in spec["frames"]}) == len(temperatures), "frames differ"
+
+
+def test_two_explorers_on_a_page_share_no_ids():
+    html = widgets.logits_explorer().to_html() + widgets.logits_explorer().to_html()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_html_view_starts_at_the_current_setting():
+    explorer = widgets.logits_explorer().set(z1=-2.0)
+    html = explorer.to_html()
+    assert explorer.readout() in html
+    assert 'value="2"' in html  # -2 is position 2 of -4..4
