@@ -190,7 +190,7 @@ def fetch_mnist(
     ----------
     cache_dir : str or path-like, optional
         The cache root; the files go into its ``mnist`` subfolder. Default:
-        :func:`default_cache_dir`.
+        :func:`~softmax_lib.datasets.default_cache_dir`.
     source_dir : str or path-like, optional
         A folder that already holds the files, raw or ``.gz`` (e.g. from another
         project). Copied into the cache after verification.
