@@ -4,12 +4,11 @@ Every function draws on the Axes it is given (``ax=None`` creates a new figure w
 pyplot, so the figure shows up in a notebook), returns that Axes, and never calls
 ``plt.show()``. They draw numbers they are given; they compute nothing but layout,
 so what a figure shows is exactly what ``softmax_lib`` computed. The explorers in
-:mod:`softmax_lib.widgets` are built on them, in Jupyter and on the website alike.
+``softmax_lib.widgets`` are built on them, in Jupyter and on the website alike.
 
 matplotlib is imported inside the functions: ``import softmax_lib`` stays numpy-only.
+For example:
 
-Examples
---------
 >>> import matplotlib
 >>> matplotlib.use("Agg")
 >>> from softmax_lib.plotting import plot_probabilities

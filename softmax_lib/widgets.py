@@ -1,12 +1,12 @@
 """Interactive explorers that work in Jupyter and on the static website, from one source.
 
 An explorer is a figure with controls: move a control, and ``softmax_lib`` recomputes
-and :mod:`softmax_lib.plotting` redraws. A notebook cell that ends with an explorer,
+and ``softmax_lib.plotting`` redraws. A notebook cell that ends with an explorer,
 for example ``sl.widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])``, shows
 
 - in Jupyter with a kernel, live ipywidgets controls: every change calls
-  ``softmax_lib`` and redraws the figure (:attr:`Explorer.widget`);
-- on the website, which has no kernel, an HTML view (:meth:`Explorer.to_html`) made
+  ``softmax_lib`` and redraws the figure (``Explorer.widget``);
+- on the website, which has no kernel, an HTML view (``Explorer.to_html()``) made
   at build time: the same controls as HTML inputs, and the figure at every position
   of the controls, computed by ``softmax_lib`` and drawn by the same plotting code.
   A few lines of JavaScript (``book/_static/softmax-explorer.js``) switch between them.
@@ -27,10 +27,9 @@ The explorer object offers both views in its ``_repr_mimebundle_``; ``_config.ym
 tells MyST-NB to drop the widget view on the website, so it shows the HTML view.
 CONTRIBUTING.md explains how to add an explorer.
 
-matplotlib and ipywidgets are imported inside the functions that need them.
+matplotlib and ipywidgets are imported inside the functions that need them. For
+example:
 
-Examples
---------
 >>> from softmax_lib.widgets import logits_explorer
 >>> explorer = logits_explorer([2.0, 1.0, 0.0, -1.0])
 >>> explorer.readout()
@@ -105,7 +104,7 @@ class Control:
         self.index(self.value)
 
     def index(self, value) -> int:
-        """Return the position of ``value`` in :attr:`values`."""
+        """Return the position of ``value`` among the control's ``values``."""
         for i, candidate in enumerate(self.values):
             if candidate == value:
                 return i
@@ -141,7 +140,7 @@ class Bars:
     prefix: str = ""
 
     def quantize(self, values) -> list[int]:
-        """Return ``values`` rounded to :attr:`decimals` as integers (units of 10**-decimals).
+        """Return ``values`` rounded to ``decimals`` decimals, as integers.
 
         The rounding is Python's own decimal formatting, so the readout shows exactly
         the digits ``f"{value:.{decimals}f}"`` shows.
@@ -175,7 +174,7 @@ class Explorer:
         computed with ``softmax_lib``; ``settings`` maps control names to values.
     draw : callable
         ``draw(ax, settings, result, title, gid_prefix) -> ax``, built on
-        :mod:`softmax_lib.plotting`.
+        ``softmax_lib.plotting``.
     title : str
         Title template; ``{name}`` is replaced by control ``name``'s displayed value.
     readout : callable, optional
@@ -194,8 +193,6 @@ class Explorer:
         The current value of every control.
     result : dict
         ``compute(settings)``.
-    figure : matplotlib.figure.Figure
-        The current figure (created on first use).
     """
 
     def __init__(
@@ -327,7 +324,7 @@ class Explorer:
 
     @property
     def ax(self):
-        """The Axes of :attr:`figure`."""
+        """The Axes of ``figure``."""
         self.figure  # noqa: B018  (draws on first use)
         return self._ax
 
@@ -595,7 +592,7 @@ def logits_explorer(
     ------
     ValueError
         If there are fewer than 2 logits, or more slider combinations than the
-        website's table allows (:data:`MAX_TABLE_ROWS`).
+        website's table allows (``MAX_TABLE_ROWS``, 20,000).
 
     See Also
     --------

@@ -1,11 +1,15 @@
-"""Shared fixtures: where the repository is, and notebooks written on the fly."""
+"""Shared fixtures: where the repository is, notebooks written on the fly, the built book."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from build_book import build_command  # tools/ is on pytest's pythonpath
+from fetch_vendor import ensure_mathjax
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,3 +37,20 @@ def write_notebook():
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def built_book(repo):
+    """Build the real book once per test session (``make book``'s command); return _build/html.
+
+    MathJax is fetched from npm first if it is not cached yet (tools/fetch_vendor.py), as
+    ``make book`` does, so the site is complete and works offline.
+    """
+    ensure_mathjax()
+    result = subprocess.run(build_command(repo), capture_output=True, text=True)
+    assert result.returncode == 0, (
+        "the book build failed (warnings are errors):\n"
+        + result.stdout[-6000:]
+        + result.stderr[-6000:]
+    )
+    return repo / "_build" / "html"

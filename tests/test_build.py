@@ -23,16 +23,8 @@ def run_build(book_dir):
     return subprocess.run(build_command(book_dir), capture_output=True, text=True)
 
 
-@pytest.fixture(scope="session")
-def built_book(repo):
-    """Build the real book once per test session; return the HTML folder."""
-    result = run_build(repo)
-    assert result.returncode == 0, (
-        "the book build failed (warnings are errors):\n"
-        + result.stdout[-6000:]
-        + result.stderr[-6000:]
-    )
-    return repo / "_build" / "html"
+# The session fixture `built_book` (the real book, built once) is in conftest.py: the
+# browser tests (test_browser.py) use it too.
 
 
 def test_book_builds_without_warnings(built_book):
