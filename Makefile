@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help book test lab serve lint format lock clean distclean env data
+.PHONY: help book test lab serve lint format lock clean distclean env data vendor
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ data: $(STAMP) ## Download and verify MNIST into the cache (book and test do it)
 
 book: $(STAMP) data ## Build the website into _build/html (re-executes every notebook)
 	@$(BIN)/python tools/build_book.py
+
+vendor: $(STAMP) ## Fetch MathJax and axe-core from npm once (book and test do it themselves)
+	@$(BIN)/python tools/fetch_vendor.py
 
 test: $(STAMP) data ## Run every test (library, doctests, notebooks, lint, the book build)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

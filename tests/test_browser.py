@@ -324,6 +324,9 @@ def check_page(browser, url: str, axe_path: Path, screenshot: Path | None = None
         for svg in page.locator("svg[role=img]:not([aria-hidden=true])").all():
             if not (svg.get_attribute("aria-label") or "").strip():
                 report.bad_images.append("inline svg with role=img and no aria-label")
+        if screenshot is not None:  # as the reader first sees it, before the controls move
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
         for i, root in enumerate(page.locator(".sm-explorer").all()):
             info, problems = check_explorer(page, root, i)
             report.explorers.append(info)
@@ -338,9 +341,6 @@ def check_page(browser, url: str, axe_path: Path, screenshot: Path | None = None
                 report.axe_violations.append(
                     f"{violation['id']} ({violation['impact']}): {violation['help']} {targets}"
                 )
-        if screenshot is not None:
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
     finally:
         context.close()
     return report
