@@ -161,7 +161,9 @@ class SoftmaxRegression:
 
     # --- Training --------------------------------------------------------------------------
 
-    def fit(self, X, y, *, X_val=None, y_val=None, n_classes=None) -> SoftmaxRegression:
+    def fit(
+        self, X, y, *, X_val=None, y_val=None, n_classes=None, callback=None
+    ) -> SoftmaxRegression:
         """Train on ``X`` (n_samples, n_features) with integer labels ``y``.
 
         Parameters
@@ -174,6 +176,10 @@ class SoftmaxRegression:
             Validation data, evaluated after each epoch into ``history_``.
         n_classes : int, optional
             Number of classes; default ``max(y) + 1``.
+        callback : callable, optional
+            Called as ``callback(model)`` after every epoch, once ``history_`` holds
+            that epoch (e.g. to redraw a live learning curve). Its return value is
+            ignored.
 
         Returns
         -------
@@ -233,6 +239,8 @@ class SoftmaxRegression:
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{self.history_['loss'][-1]:.4f}")
+            if callback is not None:
+                callback(self)
         if bar is not None:
             bar.close()
         return self
@@ -337,10 +345,43 @@ def _check_labels(y, n_samples: int, n_classes: int, name: str) -> np.ndarray:
 
 
 def _progress_bar(total: int, enabled: bool):
+    """tqdm's notebook-aware bar, or None when disabled or tqdm is not installed."""
     if not enabled:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:  # the bar is a convenience; training works without it
         return None
-    return tqdm(total=total, desc="training", unit="epoch")
+    options = {"total": total, "desc": "training", "unit": "epoch"}
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    if not issubclass(tqdm, notebook_tqdm):  # a terminal: the text bar
+        return tqdm(**options)
+    return _NotebookBar(tqdm, options)
+
+
+class _NotebookBar:
+    """tqdm's notebook bar whose final state is kept in the saved notebook.
+
+    A notebook widget is live in Jupyter, but a saved or rendered notebook (the
+    website) only keeps the text it showed when it was first displayed, "0%".
+    Displaying the bar under a display id and updating that display once training
+    ends stores the finished bar ("100%", the last loss) as the cell's output.
+    """
+
+    def __init__(self, tqdm, options):
+        from IPython.display import display
+
+        self._bar = tqdm(display=False, **options)
+        self._handle = display(self._bar.container, display_id=True)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def set_postfix(self, **values) -> None:
+        self._bar.set_postfix(**values)
+
+    def close(self) -> None:
+        self._bar.close()
+        if self._handle is not None:
+            self._handle.update(self._bar.container)

@@ -177,3 +177,12 @@ def test_defaults_reach_the_target_on_the_real_mnist():
     model = SoftmaxRegression(progress=False).fit(data.X_train, data.y_train)
     accuracy = model.score(data.X_test, data.y_test)
     assert accuracy >= 0.925, f"test accuracy {accuracy:.4f} is below 92.5%"
+
+
+def test_callback_sees_every_epoch(blobs):
+    X, y = blobs
+    seen = []
+    SoftmaxRegression(n_epochs=3, progress=False).fit(
+        X, y, callback=lambda model: seen.append(list(model.history_["epoch"]))
+    )
+    assert seen == [[1], [1, 2], [1, 2, 3]]
