@@ -57,6 +57,7 @@ __all__ = [
     "Bars",
     "Control",
     "Explorer",
+    "jacobian_explorer",
     "logits_explorer",
     "temperature_explorer",
 ]
@@ -186,6 +187,10 @@ class Explorer:
         First words of the figure's alt text, e.g. ``"Bar chart"``.
     figsize : (float, float)
         Figure size in inches.
+    params : dict, optional
+        Fixed inputs of the explorer that are not controls (e.g. the logits of a
+        temperature explorer), JSON-serialisable; written into the HTML view so that
+        the browser tests can recompute what it must show.
 
     Attributes
     ----------
@@ -208,8 +213,10 @@ class Explorer:
         static: str | Bars = "frames",
         figure_kind: str = "Figure",
         figsize: tuple[float, float] = (5.6, 3.2),
+        params: dict | None = None,
     ):
         self.kind = kind
+        self.params = dict(params or {})
         self.heading = heading
         self.controls = tuple(controls)
         if len({c.name for c in self.controls}) != len(self.controls):
@@ -396,6 +403,7 @@ class Explorer:
         strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
         spec: dict[str, Any] = {
             "kind": self.kind,
+            "params": self.params,
             "mode": "frames" if self.static == "frames" else "bars",
             "title": self._title,
             "figure_kind": self.figure_kind,
@@ -742,4 +750,141 @@ def temperature_explorer(
         readout=readout,
         static="frames",
         figure_kind="Bar chart of the softmax probabilities",
+        params={"logits": logits.tolist()},
+    )
+
+
+JACOBIAN_POSITIONS = tuple(float(v) for v in range(-3, 4))
+
+
+def jacobian_explorer(
+    logits: Sequence[float] = (1.0, 0.0, 0.0),
+    label: int = 0,
+    labels: Sequence[str] | None = None,
+    *,
+    positions: Sequence[float] = JACOBIAN_POSITIONS,
+) -> Explorer:
+    """Sliders for the logits, driving the softmax Jacobian heat map and the gradient ``p - y``.
+
+    The last logit stays fixed: softmax is invariant to adding a constant to every
+    logit, so the other ``K - 1`` sliders reach every possible softmax.
+
+    Parameters
+    ----------
+    logits : sequence of float, optional
+        The starting logits (default ``(1, 0, 0)``); every one but the last gets a
+        slider.
+    label : int, optional
+        The index of the true class ``y`` (default 0, the first class).
+    labels : sequence of str, optional
+        Class names (default ``"1"`` … ``"K"``).
+    positions : sequence of float, optional
+        The positions of every slider (default the integers -3 … 3); each slider also
+        gets its starting logit.
+
+    Returns
+    -------
+    Explorer
+        Its ``result`` holds ``probs = softmax(z)``, ``jacobian =
+        softmax_jacobian(probs)`` and ``grad = cross_entropy_grad(z, label)``, that is
+        ``p - y``.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 logits, ``label`` is not a class index, or there are
+        more slider combinations than the website's frames allow (``MAX_FRAMES``, 64:
+        three classes with the default positions give 49).
+
+    See Also
+    --------
+    softmax_lib.plotting.plot_jacobian : the heat map.
+    softmax_lib.plotting.plot_probabilities : the bars of ``p - y``.
+
+    Notes
+    -----
+    Chapter 2, "Try it": the Jacobian ``diag(p) - p pᵀ`` fades towards 0 when one
+    class wins (softmax saturates); ``p - y`` is negative for the true class and
+    positive for the others, and sums to 0. On the website each combination of slider
+    positions is one pre-rendered frame.
+
+    Examples
+    --------
+    >>> explorer = jacobian_explorer([1.0, 0.0, 0.0], label=0)
+    >>> explorer.result["grad"].round(4).tolist()
+    [-0.4239, 0.2119, 0.2119]
+    >>> explorer.set(z1=-1.0).result["jacobian"].round(3)[0].tolist()
+    [0.131, -0.066, -0.066]
+    """
+    logits = [float(z) for z in logits]
+    n_classes = len(logits)
+    if n_classes < 2:
+        raise ValueError("a Jacobian explorer needs at least 2 logits")
+    if not 0 <= int(label) < n_classes:
+        raise ValueError(f"label must be a class index in 0 … {n_classes - 1}, got {label}")
+    label = int(label)
+    from softmax_lib.plotting import class_labels
+
+    names = class_labels(n_classes, labels)
+    controls = [
+        Control(f"z{i + 1}", f"logit z{i + 1} ({names[i]})", _grid_with(positions, z), z)
+        for i, z in enumerate(logits[:-1])
+    ]
+
+    def compute(settings):
+        from softmax_lib.core import softmax
+        from softmax_lib.grad import softmax_jacobian
+        from softmax_lib.losses import cross_entropy_grad
+
+        z = np.array([settings[f"z{i + 1}"] for i in range(n_classes - 1)] + [logits[-1]])
+        probs = softmax(z)
+        return {
+            "logits": z,
+            "probs": probs,
+            "jacobian": softmax_jacobian(probs),
+            "grad": cross_entropy_grad(z, label),
+        }
+
+    def draw(ax, settings, result, title, gid_prefix):
+        from softmax_lib.plotting import plot_jacobian, plot_probabilities
+
+        figure = ax.figure
+        grid = figure.add_gridspec(1, 2, width_ratios=(1.0, 1.0))
+        ax.set_subplotspec(grid[0])
+        right = figure.add_subplot(grid[1])
+        plot_jacobian(result["jacobian"], names, ax=ax, title="Jacobian  diag(p) - p pᵀ")
+        plot_probabilities(
+            result["grad"],
+            names,
+            ax=right,
+            ylim=(-1.0, 1.0),
+            ylabel="p - y",
+            highlight=label,
+            title=f"gradient p - y, true class {names[label]}",
+        )
+        figure.suptitle(title)
+        return ax
+
+    def readout(settings, result):
+        def fmt(values):
+            return "(" + ", ".join(f"{v:.4f}" for v in values) + ")"
+
+        return (
+            f"p = {fmt(result['probs'])}; p - y = {fmt(result['grad'])}; "
+            f"diagonal of J = {fmt(np.diag(result['jacobian']))}"
+        )
+
+    zs = ", ".join([f"{{z{i + 1}}}" for i in range(n_classes - 1)] + [f"{logits[-1]:g}"])
+    return Explorer(
+        kind="jacobian",
+        heading="Move the logits: the Jacobian and the gradient p - y follow",
+        controls=controls,
+        compute=compute,
+        draw=draw,
+        title=f"z = ({zs})",
+        readout=readout,
+        static="frames",
+        figure_kind="Heat map of the softmax Jacobian and bar chart of the gradient p - y",
+        figsize=(8.5, 3.2),
+        params={"logits": logits, "label": label},
     )

@@ -39,7 +39,8 @@ import pytest
 
 from fetch_vendor import ensure_axe  # tools/ is on pytest's pythonpath
 from softmax_lib.core import softmax
-from softmax_lib.losses import entropy
+from softmax_lib.grad import softmax_jacobian
+from softmax_lib.losses import cross_entropy_grad, entropy
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "_build" / "screenshots"
@@ -209,25 +210,34 @@ EXPLORER_STATE_JS = """(root) => {
 }"""
 
 
-def expected_readout_numbers(kind: str, settings: dict) -> list[str]:
-    """What ``softmax_lib`` says the readout must show for an explorer's setting."""
+def _fmt(values) -> str:
+    return "(" + ", ".join(f"{v:.4f}" for v in values) + ")"
+
+
+def expected_for(state: dict) -> list[str]:
+    """What ``softmax_lib`` says an explorer's readout must show for its current setting.
+
+    One oracle per explorer kind, computed here independently of the explorer, from the
+    control values read in the page and the fixed inputs in the explorer's ``params``.
+    """
+    spec, settings = state["spec"], state["settings"]
+    kind, params = spec["kind"], spec.get("params", {})
     if kind == "logits":
         logits = np.array([settings[f"z{i + 1}"] for i in range(len(settings))])
         return [f"p{i + 1} = {p:.4f}" for i, p in enumerate(softmax(logits))]
     if kind == "temperature":
-        raise AssertionError("temperature readouts need the logits: see expected_for")
-    raise AssertionError(f"no oracle for explorer kind {kind!r}: add one to test_browser.py")
-
-
-def expected_for(state: dict) -> list[str]:
-    spec = state["spec"]
-    kind = spec["kind"]
-    if kind == "temperature":
-        shown = re.search(r"z = \(([^)]*)\)", spec["title"]).group(1)
-        logits = [float(z) for z in shown.split(",")]
-        probs = softmax(logits, temperature=state["settings"]["T"])
-        return [", ".join(f"{p:.4f}" for p in probs), f"entropy = {entropy(probs):.4f} nats"]
-    return expected_readout_numbers(kind, state["settings"])
+        probs = softmax(params["logits"], temperature=settings["T"])
+        return [f"p = {_fmt(probs)}", f"entropy = {entropy(probs):.4f} nats"]
+    if kind == "jacobian":
+        fixed = params["logits"]
+        logits = np.array([settings[f"z{i + 1}"] for i in range(len(fixed) - 1)] + fixed[-1:])
+        probs = softmax(logits)
+        return [
+            f"p = {_fmt(probs)}",
+            f"p - y = {_fmt(cross_entropy_grad(logits, params['label']))}",
+            f"diagonal of J = {_fmt(np.diag(softmax_jacobian(probs)))}",
+        ]
+    raise AssertionError(f"no oracle for explorer kind {kind!r}: add one to expected_for")
 
 
 def check_bar_heights(state: dict) -> list[str]:

@@ -180,3 +180,56 @@ def test_html_view_starts_at_the_current_setting():
     html = explorer.to_html()
     assert explorer.readout() in html
     assert 'value="2"' in html  # -2 is position 2 of -4..4
+
+
+# --- the Jacobian explorer (chapter 2) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jacobian_html():
+    return widgets.jacobian_explorer([1.0, 0.0, 0.0], label=0).to_html()
+
+
+def test_jacobian_explorer_redraws_when_each_slider_moves():
+    from softmax_lib.grad import softmax_jacobian
+
+    explorer = widgets.jacobian_explorer([1.0, 0.0, 0.0], label=0)
+    explorer.widget  # noqa: B018
+    logits = np.array([1.0, 0.0, 0.0])
+    for i, new in [(0, -2.0), (1, 3.0)]:
+        explorer._inputs[f"z{i + 1}"].value = new
+        logits[i] = new
+        probs = softmax(logits)
+        grad = probs - np.eye(3)[0]
+        heat = next(ax for ax in explorer.figure.axes if ax.images)
+        bars = next(ax for ax in explorer.figure.axes if ax.get_ylabel() == "p - y")
+        np.testing.assert_allclose(heat.images[0].get_array(), softmax_jacobian(probs))
+        np.testing.assert_allclose([b.get_height() for b in bars.patches], grad)
+        assert explorer.figure.get_suptitle() == f"z = ({logits[0]:g}, {logits[1]:g}, 0)"
+        assert f"p - y = ({', '.join(f'{g:.4f}' for g in grad)})" in explorer.readout()
+        assert explorer._readout_widget.value == explorer.readout()
+    assert "z3" not in explorer.settings, "the last logit is fixed (shift invariance)"
+
+
+def test_jacobian_explorer_rejects_bad_labels():
+    with pytest.raises(ValueError, match="label"):
+        widgets.jacobian_explorer([1.0, 0.0, 0.0], label=3)
+
+
+def test_jacobian_html_frames_hold_softmax_lib_values(jacobian_html):
+    from softmax_lib.grad import softmax_jacobian
+    from softmax_lib.losses import cross_entropy_grad
+
+    spec = spec_of(jacobian_html)
+    assert spec["kind"] == "jacobian"
+    assert spec["params"] == {"logits": [1.0, 0.0, 0.0], "label": 0}
+    grids = [c["values"] for c in spec["controls"]]
+    assert len(spec["frames"]) == 49
+    for (z1, z2), frame in zip(itertools.product(*grids), spec["frames"], strict=True):
+        logits = np.array([z1, z2, 0.0])
+        probs = softmax(logits)
+        grad = cross_entropy_grad(logits, 0)
+        diagonal = np.diag(softmax_jacobian(probs))
+        for name, values in [("p", probs), ("p - y", grad), ("diagonal of J", diagonal)]:
+            assert f"{name} = ({', '.join(f'{v:.4f}' for v in values)})" in frame["readout"]
+        assert frame["alt"].startswith("Heat map of the softmax Jacobian")
