@@ -38,7 +38,7 @@ import numpy as np
 import pytest
 
 from fetch_vendor import ensure_axe  # tools/ is on pytest's pythonpath
-from softmax_lib.core import softmax
+from softmax_lib.core import naive_softmax, softmax
 from softmax_lib.grad import softmax_jacobian
 from softmax_lib.losses import cross_entropy_grad, entropy
 
@@ -237,6 +237,28 @@ def expected_for(state: dict) -> list[str]:
             f"p - y = {_fmt(cross_entropy_grad(logits, params['label']))}",
             f"diagonal of J = {_fmt(np.diag(softmax_jacobian(probs)))}",
         ]
+    if kind == "overflow":
+        if "logits" in params:
+            base = np.array(params["logits"], dtype=float)
+        else:  # the title shows them: "{dtype}: softmax of s × (1, 0.99, 0.9, 0), s = {scale}"
+            base = np.array(re.search(r"× \(([^)]*)\)", spec["title"]).group(1).split(","), float)
+        scaled = (settings["scale"] * base).astype(np.dtype(settings["dtype"]))
+        with np.errstate(all="ignore"):  # overflow is the point of this explorer
+            naive = naive_softmax(scaled)
+        return [f"naive = {_fmt(naive)}", f"stable = {_fmt(softmax(scaled))}"]
+    if kind == "mnist":
+        # The model's logits of every image are fixed inputs (params["logits"], keyed by
+        # the dropdown's value); the readout must show softmax_lib's probabilities of them.
+        if "logits" not in params:
+            raise AssertionError(
+                "the mnist explorer must give params={'logits': {image: model logits}} "
+                "for the browser test to check its probabilities"
+            )
+        logits = np.array(params["logits"][settings["image"]], dtype=float)
+        probs = softmax(logits)
+        shown = ", ".join(f"{p:.3f}" for p in probs)
+        top = int(np.argmax(probs))
+        return [f"p(0..9) = ({shown})", f"predicted {top} with p = {probs[top]:.3f}"]
     raise AssertionError(f"no oracle for explorer kind {kind!r}: add one to expected_for")
 
 
