@@ -110,6 +110,7 @@ def test_website_frames_hold_every_setting_without_warnings():
     match = re.search(r'class="sm-explorer-data">(.*?)</script>', html)
     spec = json.loads(match.group(1))
     assert spec["kind"] == "overflow"
+    assert spec["params"] == {"logits": list(widgets.DEFAULT_OVERFLOW_LOGITS)}
     assert spec["mode"] == "frames"
     assert [c["kind"] for c in spec["controls"]] == ["dropdown", "slider"]
     assert '<select id="' in html
