@@ -1,0 +1,147 @@
+"""Accuracy of softmax and log_softmax against a 256-bit mpmath reference.
+
+The reference is computed here, from the exact binary values of the logits,
+for a seeded sample: widths 10 and 1000, logit scales 1, 100 and 10,000,
+float32 and float64. Errors are in ULP of the dtype (``ulp_error``).
+Bounds (issue 3): softmax <= 4 ULP in float64 and <= 1 ULP in float32;
+log_softmax <= 4 ULP, its largest entry included.
+"""
+
+import functools
+
+import numpy as np
+import pytest
+
+from softmax_lib.core import log_softmax, softmax, ulp_error
+
+mpmath = pytest.importorskip("mpmath")
+
+WIDTHS = {10: 40, 1000: 2}  # width -> number of rows
+SCALES = (1.0, 100.0, 10_000.0)
+DTYPES = (np.float64, np.float32)
+SOFTMAX_BOUND = {np.float64: 4.0, np.float32: 1.0}
+LOG_SOFTMAX_BOUND = 4.0
+
+
+def sample(width, scale, dtype, n_rows=None):
+    """Seeded logits, exactly representable in ``dtype``."""
+    seed = [width, int(scale), np.dtype(dtype).itemsize]
+    rng = np.random.default_rng(seed)
+    n_rows = n_rows or WIDTHS.get(width, 20)
+    return (rng.standard_normal((n_rows, width)) * scale).astype(dtype)
+
+
+@functools.cache
+def reference(width, scale, dtype, offset=0.0, rows=None):
+    """Exact softmax and log_softmax (as mpmath numbers) of ``sample(...) + offset``."""
+    logits = sample(width, scale, dtype, rows) + dtype(offset)
+    width = logits.shape[1]
+    probs = np.empty(logits.shape, dtype=object)
+    log_probs = np.empty(logits.shape, dtype=object)
+    with mpmath.workprec(256):
+        for i, row in enumerate(logits):
+            values = [mpmath.mpf(float(v)) for v in row]  # exact
+            k = max(range(width), key=values.__getitem__)
+            top = values[k]
+            terms = [mpmath.exp(v - top) for v in values]
+            # 1 + rest loses the tiny rest even at 256 bits (rest can be
+            # 1e-140 at scale 10,000): take log1p of the rest instead.
+            rest = mpmath.fsum(terms[:k] + terms[k + 1 :])
+            total = 1 + rest
+            log_total = mpmath.log1p(rest)
+            for j, (v, t) in enumerate(zip(values, terms, strict=True)):
+                probs[i, j] = t / total
+                log_probs[i, j] = (v - top) - log_total
+    return logits, probs, log_probs
+
+
+CASES = [(w, s, d) for d in DTYPES for w in WIDTHS for s in SCALES]
+IDS = [f"{np.dtype(d).name}-w{w}-s{int(s)}" for w, s, d in CASES]
+
+
+@pytest.mark.parametrize(("width", "scale", "dtype"), CASES, ids=IDS)
+def test_softmax_ulp(width, scale, dtype):
+    logits, probs, _ = reference(width, scale, dtype)
+    computed = softmax(logits)
+    assert computed.dtype == dtype
+    assert ulp_error(computed, probs).max() <= SOFTMAX_BOUND[dtype]
+
+
+@pytest.mark.parametrize(("width", "scale", "dtype"), CASES, ids=IDS)
+def test_log_softmax_ulp(width, scale, dtype):
+    logits, _, log_probs = reference(width, scale, dtype)
+    computed = log_softmax(logits)
+    assert computed.dtype == dtype
+    errors = ulp_error(computed, log_probs)
+    assert errors.max() <= LOG_SOFTMAX_BOUND
+    # The largest entry (a tiny negative number when one logit dominates) is
+    # the one log(softmax) and x - logsumexp(x) get wrong; check it alone too.
+    top = np.argmax(logits, axis=-1)
+    assert errors[np.arange(len(top)), top].max() <= LOG_SOFTMAX_BOUND
+
+
+# Row maxima in every regime of the shift (see softmax_lib.core): c = 0, the
+# compensated shifts above 600 and below -1, and near-uniform rows of width 100
+# where a plain float64 sum alone costs up to ~4 ULP.
+REGIMES = [
+    (10, 100.0, 1000.0),
+    (10, 100.0, -300.0),
+    (10, 1.0, 700.0),
+    (10, 3.0, -2.0),
+    (1000, 100.0, 1000.0),
+    (1000, 1.0, -5.0),
+    (100, 0.5, 0.3),
+]
+
+
+@pytest.mark.parametrize(("width", "scale", "offset"), REGIMES)
+def test_float64_shift_regimes(width, scale, offset):
+    logits, probs, log_probs = reference(
+        width, scale, np.float64, offset, 3 if width > 100 else 20
+    )
+    assert ulp_error(softmax(logits), probs).max() <= SOFTMAX_BOUND[np.float64]
+    assert ulp_error(log_softmax(logits), log_probs).max() <= LOG_SOFTMAX_BOUND
+
+
+def test_reference_is_exact_enough():
+    # Sanity check of the reference itself on a case with a closed form.
+    with mpmath.workprec(256):
+        value = mpmath.exp(mpmath.mpf(0)) / (1 + mpmath.exp(mpmath.mpf(-1)))
+    assert ulp_error(softmax(np.array([0.0, -1.0]))[0], value) <= 0.5
+
+
+def test_scipy_exceeds_the_bound():
+    """The bound is not vacuous: scipy.special.softmax misses it at scale 100."""
+    special = pytest.importorskip("scipy.special")
+    logits, probs, log_probs = reference(1000, 100.0, np.float64)
+    assert ulp_error(special.softmax(logits, axis=-1), probs).max() > 4.0
+    assert ulp_error(special.log_softmax(logits, axis=-1), log_probs).max() > 4.0
+
+
+def accuracy_table():
+    """Max ULP per dtype, width and scale (run this file as a script)."""
+    special = pytest.importorskip("scipy.special")
+    lines = [
+        f"{'dtype':8} {'width':>5} {'scale':>6} | {'softmax':>8} {'scipy':>10} | "
+        f"{'log_softmax':>11} {'scipy':>10} | {'naive':>10}"
+    ]
+    for width, scale, dtype in CASES:
+        logits, probs, log_probs = reference(width, scale, dtype)
+        with np.errstate(all="ignore"):
+            naive = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+        cells = [
+            ulp_error(softmax(logits), probs).max(),
+            ulp_error(special.softmax(logits, axis=-1), probs).max(),
+            ulp_error(log_softmax(logits), log_probs).max(),
+            ulp_error(special.log_softmax(logits, axis=-1), log_probs).max(),
+            ulp_error(naive, probs).max(),
+        ]
+        lines.append(
+            f"{np.dtype(dtype).name:8} {width:5d} {int(scale):6d} | {cells[0]:8.2f} "
+            f"{cells[1]:10.3g} | {cells[2]:11.2f} {cells[3]:10.3g} | {cells[4]:10.3g}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(accuracy_table())
