@@ -1,16 +1,74 @@
 """softmax_lib: the softmax function and its companions, done carefully.
 
 The library behind *The Softmax Book*. It computes softmax, log-softmax and
-log-sum-exp accurately and fast for numpy arrays of any shape, with one
-documented policy for special values.
+log-sum-exp accurately (within a few units in the last place) and fast for numpy
+arrays of any shape, with one documented policy for special values (see
+:mod:`softmax_lib.core`); their derivatives and the cross-entropy loss; and the
+softmax-regression classifier, MNIST loader and calibration tools of the last chapter.
 
-Examples
---------
+numpy is the only requirement. The figures (:mod:`softmax_lib.plotting`, matplotlib)
+and interactive explorers (:mod:`softmax_lib.widgets`, ipywidgets) are imported on
+first use, so ``import softmax_lib`` stays light. For example:
+
 >>> import softmax_lib as sl
->>> sl.__version__ != ""
-True
+>>> print(sl.softmax([1.0, 2.0, 3.0, 4.0]).round(4))
+[0.0321 0.0871 0.2369 0.6439]
+>>> print(sl.log_softmax([1000.0, 0.0]))
+[    0. -1000.]
 """
+
+import importlib
+
+from softmax_lib.calibration import (
+    expected_calibration_error,
+    fit_temperature,
+    reliability_curve,
+)
+from softmax_lib.core import log_softmax, logsumexp, naive_softmax, softmax, ulp_error
+from softmax_lib.datasets import MNISTError, fetch_mnist, load_mnist, read_idx
+from softmax_lib.grad import check_gradient, softmax_jacobian, softmax_vjp
+from softmax_lib.losses import cross_entropy, cross_entropy_grad, entropy
+from softmax_lib.metrics import confusion_matrix
+from softmax_lib.regression import SoftmaxRegression
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [  # noqa: RUF022 (grouped by topic; the API page follows this order)
+    # core: the functions (Chapters 1, 3 and 4)
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "naive_softmax",
+    "ulp_error",
+    # grad: derivatives (Chapter 2)
+    "softmax_jacobian",
+    "softmax_vjp",
+    "check_gradient",
+    # losses (Chapters 2, 4 and 5)
+    "cross_entropy",
+    "cross_entropy_grad",
+    "entropy",
+    # the classifier, its data and its calibration (Chapter 5)
+    "SoftmaxRegression",
+    "load_mnist",
+    "fetch_mnist",
+    "read_idx",
+    "MNISTError",
+    "expected_calibration_error",
+    "reliability_curve",
+    "fit_temperature",
+    "confusion_matrix",
+]
+
+_LAZY_SUBMODULES = ("plotting", "widgets")
+
+
+def __getattr__(name):
+    # `sl.plotting` and `sl.widgets` import matplotlib and ipywidgets on first use only.
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"softmax_lib.{name}")
+    raise AttributeError(f"module 'softmax_lib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY_SUBMODULES])

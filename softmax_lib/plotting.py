@@ -26,10 +26,20 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "DIGITS",
     "class_labels",
+    "plot_confusion_matrix",
+    "plot_digit",
+    "plot_digits",
+    "plot_evidence_map",
     "plot_jacobian",
+    "plot_learning_curves",
+    "plot_naive_vs_stable",
+    "plot_prediction",
     "plot_probabilities",
+    "plot_reliability_diagram",
     "plot_temperature_sweep",
+    "plot_weight_images",
 ]
 
 BAR_COLOR = "#3b75af"  # matplotlib's C0, darkened for contrast on white (WCAG AA)
@@ -313,3 +323,777 @@ def plot_jacobian(
     if colorbar:
         ax.figure.colorbar(image, ax=ax, label="d p_i / d z_j")
     return ax
+
+
+NAIVE_COLOR = "#b35806"  # orange, distinct from BAR_COLOR for color-blind readers too
+
+
+def plot_naive_vs_stable(
+    naive,
+    stable,
+    labels: Sequence[str] | None = None,
+    *,
+    ax=None,
+    title: str | None = "naive vs stable softmax",
+):
+    """Draw the naive and the stable softmax side by side, marking NaN and inf clearly.
+
+    Parameters
+    ----------
+    naive : array_like, shape (K,)
+        ``naive_softmax(logits)``; may hold NaN or inf.
+    stable : array_like, shape (K,)
+        ``softmax(logits)``.
+    labels : sequence of str, optional
+        Class names for the x axis (default ``"1"`` … ``"K"``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.patches[:K]`` are the naive bars, ``ax.patches[K:]`` the stable ones.
+        A non-finite naive value is drawn as a hatched, red-edged, empty bar of full
+        height with the word ``"NaN"`` or ``"inf"`` written on it (``ax.texts``).
+
+    Raises
+    ------
+    ValueError
+        If the two vectors are not one-dimensional of the same length.
+
+    See Also
+    --------
+    softmax_lib.widgets.overflow_explorer : the interactive version.
+
+    Notes
+    -----
+    Chapter 3 (The overflow trick): where the naive formula overflows, its bars turn
+    into NaN markers while the stable bars are unchanged.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_naive_vs_stable([float("nan"), 0.0], [0.5, 0.5])
+    >>> [text.get_text() for text in ax.texts]
+    ['NaN']
+    >>> [float(bar.get_height()) for bar in ax.patches[2:]]
+    [0.5, 0.5]
+    """
+    naive = np.asarray(naive, dtype=float)
+    stable = np.asarray(stable, dtype=float)
+    if naive.ndim != 1 or naive.shape != stable.shape:
+        raise ValueError(
+            f"naive and stable must be 1-D of the same length, got {naive.shape} "
+            f"and {stable.shape}"
+        )
+    names = class_labels(naive.size, labels)
+    if ax is None:
+        ax = _new_axes((5.6, 3.2))
+    x = np.arange(naive.size)
+    bad = ~np.isfinite(naive)
+    width = 0.38
+    ax.bar(
+        x - width / 2,
+        np.where(bad, 1.0, naive),
+        width=width,
+        color=[("white" if b else NAIVE_COLOR) for b in bad],
+        edgecolor=[(HIGHLIGHT_COLOR if b else NAIVE_COLOR) for b in bad],
+    )
+    for i in np.flatnonzero(bad):
+        ax.patches[i].set_hatch("//")
+        ax.text(
+            x[i] - width / 2,
+            0.5,
+            "NaN" if np.isnan(naive[i]) else ("inf" if naive[i] > 0 else "-inf"),
+            rotation=90,
+            ha="center",
+            va="center",
+            color=HIGHLIGHT_COLOR,
+            fontweight="bold",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )
+    ax.bar(x + width / 2, stable, width=width, color=BAR_COLOR)
+    ax.set_xticks(x, names)
+    ax.set_ylim(0.0, 1.45)  # headroom above the bars for the legend
+    ax.set_yticks(np.linspace(0.0, 1.0, 6))
+    ax.set_xlabel("class")
+    ax.set_ylabel("probability")
+    if title is not None:
+        ax.set_title(title)
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=NAIVE_COLOR, label="naive exp(z) / sum exp(z)"),
+        Patch(color=BAR_COLOR, label="stable (softmax_lib)"),
+    ]
+    if bad.any():
+        handles.append(
+            Patch(facecolor="white", edgecolor=HIGHLIGHT_COLOR, hatch="//", label="naive: NaN")
+        )
+    ax.legend(handles=handles, fontsize=7, loc="upper right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+# --- Chapter 5: MNIST figures ------------------------------------------------------------
+
+DIGITS = tuple(str(d) for d in range(10))
+IMAGE_SHAPE = (28, 28)
+WEIGHT_CMAP = "RdBu_r"  # diverging: red = positive (evidence for), blue = negative
+
+
+def _as_images(images, shape: tuple[int, int] = IMAGE_SHAPE) -> np.ndarray:
+    """Return ``images`` as a float array of shape (n, height, width)."""
+    images = np.asarray(images, dtype=float)
+    if images.ndim == 1 or (images.ndim == 2 and images.shape == shape):
+        images = images[None]
+    if images.ndim == 2 and images.shape[1] == shape[0] * shape[1]:
+        images = images.reshape(len(images), *shape)
+    if images.ndim != 3 or images.shape[1:] != shape:
+        raise ValueError(
+            f"images must have shape (n, {shape[0] * shape[1]}) or (n, {shape[0]}, "
+            f"{shape[1]}), got {images.shape}"
+        )
+    return images
+
+
+def _montage(images: np.ndarray, n_cols: int, gap: int, gap_below: int):
+    """Tile images into one array with NaN gaps; return it and each tile's (row, col)."""
+    n, height, width = images.shape
+    n_cols = max(1, min(n_cols, n))
+    n_rows = -(-n // n_cols)
+    pitch_y, pitch_x = height + gap + gap_below, width + gap
+    canvas = np.full((n_rows * pitch_y - gap, n_cols * pitch_x - gap), np.nan)
+    corners = []
+    for k, image in enumerate(images):
+        top, left = (k // n_cols) * pitch_y, (k % n_cols) * pitch_x
+        canvas[top : top + height, left : left + width] = image
+        corners.append((top, left))
+    return canvas, corners
+
+
+def _image_axes(ax, title: str | None, xlabel: str | None = None):
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _cmap(name: str, bad: str = "white"):
+    import matplotlib
+
+    return matplotlib.colormaps[name].with_extremes(bad=bad)
+
+
+def plot_digits(
+    images,
+    labels=None,
+    *,
+    predictions=None,
+    n_cols: int = 10,
+    ax=None,
+    title: str | None = "sample digits",
+):
+    """Draw a grid of 28 x 28 grey-level images, each with its label under it.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, 784) or (n, 28, 28)
+        Pixel values, 0 (white) to 1 (black ink); drawn as given.
+    labels : array_like of int, shape (n,), optional
+        The digit under each image.
+    predictions : array_like of int, shape (n,), optional
+        The model's answers; a wrong one is written in red as ``"label → prediction"``.
+    n_cols : int, optional
+        Images per row.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.images[0].get_array()`` is the tiled grid (NaN between the images);
+        ``ax.texts`` are the labels, in image order.
+
+    Raises
+    ------
+    ValueError
+        If the images are not 28 x 28 or the labels do not match them.
+
+    See Also
+    --------
+    softmax_lib.datasets.load_mnist : The images.
+
+    Notes
+    -----
+    Chapter 5 shows the first training images of MNIST with it. The grey scale is
+    fixed to [0, 1], the range of ``load_mnist()`` images.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> images = np.zeros((3, 784))
+    >>> ax = plot_digits(images, labels=[7, 2, 1], predictions=[7, 2, 7])
+    >>> ax.images[0].get_array().shape
+    (36, 88)
+    >>> [text.get_text() for text in ax.texts]
+    ['7', '2', '1 → 7']
+    """
+    images = _as_images(images)
+    n = len(images)
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and np.shape(values) != (n,):
+            raise ValueError(f"{name} must have one entry per image ({n}), got {np.shape(values)}")
+    if predictions is not None and labels is None:
+        raise ValueError("predictions need labels")
+    gap_below = 8 if labels is not None else 0
+    canvas, corners = _montage(images, n_cols, gap=2, gap_below=gap_below)
+    if ax is None:
+        n_rows = canvas.shape[0] / 38
+        ax = _new_axes((min(n, n_cols) * 0.62 + 0.4, n_rows * 0.75 + 0.5))
+    ax.imshow(canvas, cmap=_cmap("gray_r"), vmin=0.0, vmax=1.0, interpolation="nearest")
+    if labels is not None:
+        for k, (top, left) in enumerate(corners):
+            label = int(labels[k])
+            wrong = predictions is not None and int(predictions[k]) != label
+            text = f"{label} → {int(predictions[k])}" if wrong else str(label)
+            ax.text(
+                left + 13.5,
+                top + 28 + 4,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=HIGHLIGHT_COLOR if wrong else "black",
+            )
+    ax.set_frame_on(False)
+    return _image_axes(ax, title)
+
+
+def plot_weight_images(
+    coef,
+    labels: Sequence[str] | None = None,
+    *,
+    n_cols: int = 5,
+    ax=None,
+    title: str | None = "the weights of each class, as images",
+    vmax: float | None = None,
+    colorbar: bool = True,
+):
+    """Draw each class's weight vector as a 28 x 28 image on a diverging colour scale.
+
+    Parameters
+    ----------
+    coef : array_like, shape (K, 784)
+        The weights ``W`` (e.g. ``SoftmaxRegression.coef_``); row ``k`` is class ``k``.
+    labels : sequence of str, optional
+        Class names written above the images (default the digits ``"0"`` … ``"9"``
+        for 10 classes, else ``"1"`` … ``"K"``).
+    n_cols : int, optional
+        Images per row.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+    vmax : float, optional
+        The colour scale runs from ``-vmax`` to ``vmax`` (default: the largest
+        absolute weight), so white is exactly 0.
+    colorbar : bool, optional
+        Add a colour bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.images[0].get_array()`` is the tiled grid (NaN between the images).
+
+    Raises
+    ------
+    ValueError
+        If ``coef`` does not have 784 columns.
+
+    Notes
+    -----
+    Chapter 5: the logit of class ``k`` is ``W[k] @ x + b[k]``, so a red pixel
+    (positive weight) adds evidence for class ``k`` when it has ink, and a blue
+    pixel (negative weight) takes evidence away.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> coef = np.zeros((2, 784))
+    >>> coef[0, 0], coef[1, 783] = 1.0, -2.0
+    >>> ax = plot_weight_images(coef, ["a", "b"])
+    >>> grid = ax.images[0].get_array()
+    >>> float(grid[7, 0]), float(grid[7 + 27, 30 + 27])  # 7 rows of space for the names
+    (1.0, -2.0)
+    >>> ax.images[0].get_clim()
+    (-2.0, 2.0)
+    """
+    images = _as_images(coef)
+    if labels is None and len(images) == 10:
+        labels = DIGITS
+    names = class_labels(len(images), labels)
+    canvas, corners = _montage(images, n_cols, gap=2, gap_below=0)
+    # room above every row for its class names
+    pitch = IMAGE_SHAPE[0] + 2
+    rows = [canvas[top : top + pitch] for top in range(0, canvas.shape[0], pitch)]
+    spaced = np.vstack([np.vstack([np.full((7, canvas.shape[1]), np.nan), r]) for r in rows])
+    if vmax is None:
+        vmax = float(np.max(np.abs(images))) or 1.0
+    if ax is None:
+        n_rows = len(rows)
+        ax = _new_axes((min(len(images), n_cols) * 1.15 + 1.2, n_rows * 1.3 + 0.6))
+    image = ax.imshow(spaced, cmap=_cmap(WEIGHT_CMAP), vmin=-vmax, vmax=vmax)
+    for k, (top, left) in enumerate(corners):
+        row = top // pitch
+        ax.text(left + 13.5, top + 7 * (row + 1) - 3.5, names[k], ha="center", va="center")
+    if colorbar:
+        ax.figure.colorbar(
+            image, ax=ax, shrink=0.8, label="weight (red: evidence for, blue: against)"
+        )
+    ax.set_frame_on(False)
+    return _image_axes(ax, title, xlabel="each image: 28 × 28 pixel weights")
+
+
+def plot_confusion_matrix(
+    confusion,
+    labels: Sequence[str] | None = None,
+    *,
+    ax=None,
+    title: str | None = "confusion matrix",
+    cmap: str = "Blues",
+):
+    """Draw a confusion matrix with the count written in every cell.
+
+    Parameters
+    ----------
+    confusion : array_like of int, shape (K, K)
+        ``confusion[i, j]``: samples of true class ``i`` predicted as ``j``, e.g. from
+        ``softmax_lib.metrics.confusion_matrix``.
+    labels : sequence of str, optional
+        Class names for both axes (default the digits for 10 classes).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+    cmap : str, optional
+        A sequential colour map; the colours follow the square root of the counts, so
+        that a handful of mistakes is still visible next to a diagonal of thousands.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.images[0].get_array()`` holds the counts; ``ax.texts[i * K + j]`` is
+        the count of cell ``(i, j)``.
+
+    Raises
+    ------
+    ValueError
+        If ``confusion`` is not square.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_confusion_matrix([[5, 1], [0, 4]], ["no", "yes"])
+    >>> [text.get_text() for text in ax.texts]
+    ['5', '1', '0', '4']
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('predicted class', 'true class')
+    """
+    from matplotlib.colors import PowerNorm
+
+    confusion = np.asarray(confusion)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f"confusion must be square, got shape {confusion.shape}")
+    k = confusion.shape[0]
+    if labels is None and k == 10:
+        labels = DIGITS
+    names = class_labels(k, labels)
+    if ax is None:
+        ax = _new_axes((0.5 * k + 1.2, 0.5 * k + 0.9))
+    top = max(float(confusion.max()), 1.0)
+    ax.imshow(confusion, cmap=cmap, norm=PowerNorm(0.5, vmin=0.0, vmax=top))
+    for i in range(k):
+        for j in range(k):
+            count = confusion[i, j]
+            dark = np.sqrt(count / top) > 0.55
+            ax.text(
+                j,
+                i,
+                f"{count}",
+                ha="center",
+                va="center",
+                fontsize=8 if k > 5 else 10,
+                color="white" if dark else ("black" if count else "#999999"),
+            )
+    ticks = np.arange(k)
+    ax.set_xticks(ticks, names)
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_reliability_diagram(
+    curve,
+    *,
+    ax=None,
+    title: str | None = "reliability diagram",
+    ece: float | None = None,
+):
+    """Draw a reliability diagram: accuracy against confidence, bin by bin.
+
+    Parameters
+    ----------
+    curve : ReliabilityCurve
+        From :func:`softmax_lib.calibration.reliability_curve`: bin edges, and per bin
+        the mean confidence, the accuracy and the count.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+    ece : float, optional
+        An expected calibration error to print in the corner.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.containers[0]`` holds one bar per non-empty bin, its height the bin's
+        accuracy; ``ax.containers[1]`` the gaps from accuracy to mean confidence.
+
+    Notes
+    -----
+    Chapter 5. A calibrated model's bars reach the diagonal: among predictions made
+    with confidence 0.8, 80% are right. Bars below it mean over-confidence, above it
+    under-confidence. Empty bins are not drawn.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from softmax_lib.calibration import reliability_curve
+    >>> probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]])
+    >>> curve = reliability_curve(probs, [0, 1, 0, 0], n_bins=10)
+    >>> ax = plot_reliability_diagram(curve)
+    >>> [float(bar.get_height()) for bar in ax.containers[0]]
+    [1.0, 0.5]
+    """
+    edges = np.asarray(curve.bin_edges, dtype=float)
+    confidence = np.asarray(curve.confidence, dtype=float)
+    accuracy = np.asarray(curve.accuracy, dtype=float)
+    filled = np.asarray(curve.count) > 0
+    left, width = edges[:-1][filled], np.diff(edges)[filled]
+    if ax is None:
+        ax = _new_axes((4.2, 4.0))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="gray", linewidth=1, label="calibrated")
+    ax.bar(
+        left,
+        accuracy[filled],
+        width=width,
+        align="edge",
+        color=BAR_COLOR,
+        edgecolor="white",
+        label="accuracy",
+    )
+    ax.bar(
+        left,
+        confidence[filled] - accuracy[filled],
+        bottom=accuracy[filled],
+        width=width,
+        align="edge",
+        color=HIGHLIGHT_COLOR,
+        alpha=0.35,
+        edgecolor=HIGHLIGHT_COLOR,
+        label="gap to mean confidence",
+    )
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(0.0, 1.0)
+    ax.set_aspect("equal")
+    ax.set_xlabel("confidence (largest probability)")
+    ax.set_ylabel("accuracy")
+    ax.legend(loc="upper left", fontsize=8)
+    if ece is not None:
+        ax.text(0.97, 0.04, f"ECE = {ece:.4f}", ha="right", va="bottom", transform=ax.transAxes)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_learning_curves(
+    history,
+    metric: str = "loss",
+    *,
+    ax=None,
+    title: str | None = None,
+):
+    """Draw a training metric per epoch, on the training and the validation data.
+
+    Parameters
+    ----------
+    history : dict of lists
+        ``SoftmaxRegression.history_``: ``"epoch"``, ``metric`` and, if present,
+        ``"val_" + metric``.
+    metric : {"loss", "accuracy"}, optional
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title (default ``f"{metric} per epoch"``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.lines[0]`` is the training curve, ``ax.lines[1]`` the validation curve.
+
+    Raises
+    ------
+    ValueError
+        If ``history`` has no ``metric``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> history = {"epoch": [1, 2], "loss": [0.5, 0.3], "val_loss": [0.6, 0.4]}
+    >>> ax = plot_learning_curves(history, "loss")
+    >>> [line.get_ydata().tolist() for line in ax.lines]
+    [[0.5, 0.3], [0.6, 0.4]]
+    >>> ax.get_title()
+    'loss per epoch'
+    """
+    if metric not in history:
+        raise ValueError(f"history has no {metric!r}; it has {sorted(history)}")
+    epochs = np.asarray(history["epoch"])
+    if ax is None:
+        ax = _new_axes((4.5, 3.0))
+    ax.plot(epochs, history[metric], marker="o", color=BAR_COLOR, label="training")
+    if f"val_{metric}" in history:
+        ax.plot(
+            epochs,
+            history[f"val_{metric}"],
+            marker="s",
+            linestyle="--",
+            color=HIGHLIGHT_COLOR,
+            label="validation",
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean cross-entropy" if metric == "loss" else metric)
+    ax.set_xticks(epochs)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{metric} per epoch" if title is None else title)
+    return ax
+
+
+def plot_digit(image, *, ax=None, title: str | None = "a digit"):
+    """Draw one 28 x 28 grey-level image (0 white, 1 black).
+
+    Parameters
+    ----------
+    image : array_like, shape (784,) or (28, 28)
+        The pixels.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.images[0].get_array()`` is the 28 x 28 image.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_digit(np.eye(28), title="a diagonal stroke")
+    >>> ax.images[0].get_array().shape
+    (28, 28)
+    """
+    (image,) = _as_images(image)
+    if ax is None:
+        ax = _new_axes((2.2, 2.4))
+    ax.imshow(image, cmap="gray_r", vmin=0.0, vmax=1.0)
+    return _image_axes(ax, title, xlabel="28 × 28 pixels")
+
+
+def plot_evidence_map(
+    evidence,
+    *,
+    ax=None,
+    title: str | None = "evidence map",
+    vmax: float | None = None,
+    colorbar: bool = True,
+):
+    """Draw per-pixel evidence ``W[c] * x`` as a 28 x 28 image on a diverging scale.
+
+    Parameters
+    ----------
+    evidence : array_like, shape (784,) or (28, 28)
+        Each pixel's contribution to a logit: the weight times the pixel value. Their
+        sum plus the bias ``b[c]`` is the logit ``z_c``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    title : str or None, optional
+        The Axes title.
+    vmax : float, optional
+        The colour scale runs from ``-vmax`` to ``vmax`` (default: the largest absolute
+        value), so white is exactly 0 (no ink, or a zero weight).
+    colorbar : bool, optional
+        Add a colour bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.images[0].get_array()`` is the 28 x 28 evidence.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> weights, pixels = np.linspace(-1, 1, 784), np.ones(784)
+    >>> ax = plot_evidence_map(weights * pixels)
+    >>> ax.images[0].get_clim()
+    (-1.0, 1.0)
+    """
+    (evidence,) = _as_images(evidence)
+    if vmax is None:
+        vmax = float(np.max(np.abs(evidence))) or 1.0
+    if ax is None:
+        ax = _new_axes((2.8, 2.4))
+    image = ax.imshow(evidence, cmap=WEIGHT_CMAP, vmin=-vmax, vmax=vmax)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.85, label="weight × pixel")
+    return _image_axes(ax, title, xlabel="red: for, blue: against")
+
+
+def _split(ax, width_ratios: Sequence[float], keep: int) -> list:
+    """Split ``ax``'s grid cell into side-by-side Axes; ``ax`` itself becomes number ``keep``."""
+    spec = ax.get_subplotspec()
+    if spec is None:
+        raise ValueError("ax must be a subplot (made by plt.subplots or add_subplot)")
+    grid = spec.subgridspec(1, len(width_ratios), width_ratios=width_ratios, wspace=0.1)
+    ax.set_subplotspec(grid[0, keep])
+    return [
+        ax if i == keep else ax.figure.add_subplot(grid[0, i]) for i in range(len(width_ratios))
+    ]
+
+
+def plot_prediction(
+    image,
+    probs,
+    label: int | None = None,
+    *,
+    evidence=None,
+    evidence_class: int | None = None,
+    ax=None,
+    title: str | None = None,
+):
+    """Draw a digit beside its predicted probabilities (and, optionally, an evidence map).
+
+    Parameters
+    ----------
+    image : array_like, shape (784,) or (28, 28)
+        The digit.
+    probs : array_like, shape (10,)
+        The model's probabilities for the ten digits.
+    label : int, optional
+        The true digit: its bar is drawn in a second colour, and the digit's title
+        says whether the prediction (the tallest bar) is right.
+    evidence : array_like, shape (784,), optional
+        Per-pixel evidence ``W[c] * x``, drawn in a third panel.
+    evidence_class : int, optional
+        The class ``c`` of the evidence, for its title (default: the prediction).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw: its grid cell is split into the panels. A new figure is
+        created if omitted.
+    title : str or None, optional
+        The title of the bar chart (default ``"probabilities"``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The bar chart (``ax`` itself, moved to the middle of its cell); ``ax.patches``
+        are the bars, in digit order. The digit and the evidence are on their own Axes
+        in ``ax.figure.axes``.
+
+    Raises
+    ------
+    ValueError
+        If ``probs`` does not have 10 entries, or ``ax`` is not a subplot.
+
+    See Also
+    --------
+    plot_probabilities, plot_digit, plot_evidence_map : The panels.
+    softmax_lib.widgets.mnist_explorer : The interactive version.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> probs = np.full(10, 0.02)
+    >>> probs[3], probs[5] = 0.5, 0.34
+    >>> ax = plot_prediction(np.zeros(784), probs, label=5)
+    >>> [round(float(bar.get_height()), 2) for bar in ax.patches][3:6]
+    [0.5, 0.02, 0.34]
+    >>> ax.figure.axes[1].get_title()
+    'a 5, predicted 3'
+    """
+    probs = np.asarray(probs, dtype=float)
+    if probs.shape != (10,):
+        raise ValueError(f"probs must have 10 entries (one per digit), got shape {probs.shape}")
+    if ax is None:
+        width = 7.8 if evidence is not None else 5.0
+        ax = _new_axes((width, 2.2))
+    ratios = (1.0, 2.2, 1.25) if evidence is not None else (1.0, 2.2)
+    digit_ax, bars_ax, *rest = _split(ax, ratios, keep=1)
+    predicted = int(np.argmax(probs))
+    if label is None:
+        digit_title = f"predicted {predicted}"
+    elif predicted == int(label):
+        digit_title = f"a {label}, predicted {predicted} ✓"
+    else:
+        digit_title = f"a {label}, predicted {predicted}"
+    plot_digit(image, ax=digit_ax, title=digit_title)
+    digit_ax.title.set_fontsize(10)
+    plot_probabilities(
+        probs,
+        DIGITS,
+        ax=bars_ax,
+        title="probabilities" if title is None else title,
+        xlabel="digit" + ("" if label is None else " (the true one in red)"),
+        show_values=False,
+        highlight=None if label is None else int(label),
+    )
+    # the winning probability, written beside its bar (inside the axes, never on the bar)
+    top = bars_ax.patches[predicted]
+    right_side = predicted < len(probs) - 1
+    bars_ax.text(
+        top.get_x() + (top.get_width() + 0.1 if right_side else -0.1),
+        min(top.get_height(), 0.92),
+        f"{probs[predicted]:.3f}",
+        ha="left" if right_side else "right",
+        va="top",
+        fontsize=8,
+    )
+    if label is not None:
+        tick = bars_ax.get_xticklabels()[int(label)]
+        tick.set_color(HIGHLIGHT_COLOR)
+        tick.set_fontweight("bold")
+    if evidence is not None:
+        c = predicted if evidence_class is None else int(evidence_class)
+        plot_evidence_map(evidence, ax=rest[0], title=f"evidence for {c}", colorbar=False)
+    return bars_ax

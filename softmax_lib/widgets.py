@@ -58,7 +58,10 @@ __all__ = [
     "Control",
     "Explorer",
     "jacobian_explorer",
+    "live_learning_curves",
     "logits_explorer",
+    "mnist_explorer",
+    "overflow_explorer",
     "temperature_explorer",
 ]
 
@@ -888,3 +891,391 @@ def jacobian_explorer(
         figsize=(8.5, 3.2),
         params={"logits": logits, "label": label},
     )
+
+
+DEFAULT_OVERFLOW_LOGITS = (1.0, 0.99, 0.9, 0.0)
+# Each float limit ln(max) sits between two neighbouring positions: float16 at 11.09,
+# float32 at 88.72, float64 at 709.78.
+DEFAULT_OVERFLOW_SCALES = (1.0, 5.0, 11.0, 12.0, 50.0, 88.0, 89.0, 200.0, 709.0, 710.0, 1000.0)
+OVERFLOW_DTYPES = ("float16", "float32", "float64")
+
+
+def overflow_explorer(
+    logits: Sequence[float] = DEFAULT_OVERFLOW_LOGITS,
+    labels: Sequence[str] | None = None,
+    *,
+    scale: float = 1.0,
+    dtype: str = "float64",
+    scales: Sequence[float] = DEFAULT_OVERFLOW_SCALES,
+) -> Explorer:
+    """A logit-scale slider and a dtype selector: where the naive softmax breaks.
+
+    The explorer multiplies the logits by the slider's scale ``s``, rounds ``s * z``
+    to the chosen dtype, and draws ``naive_softmax`` (the textbook formula) next to
+    ``softmax`` (this library) of the same array. The naive formula breaks as soon
+    as the sum of the exponentials passes the dtype's largest number, that is when the
+    log-sum-exp passes ``ln(max)`` (about 11.09 in float16, 88.72 in float32, 709.78
+    in float64): every probability becomes 0 (finite / inf), and once the largest
+    logit itself passes ``ln(max)`` its probability is NaN (inf / inf). The stable
+    formula never breaks.
+
+    Parameters
+    ----------
+    logits : sequence of float, optional
+        The base logits ``z`` (default ``(1, 0.99, 0.9, 0)``: the largest is 1, so the
+        scale is the largest logit).
+    labels : sequence of str, optional
+        Class names (default ``"1"`` … ``"K"``).
+    scale : float, optional
+        The starting scale (default 1).
+    dtype : {"float16", "float32", "float64"}, optional
+        The starting dtype (default ``"float64"``).
+    scales : sequence of float, optional
+        The slider's positions (default 1 … 1000, with a pair of neighbours around
+        each dtype's limit); the starting scale is added.
+
+    Returns
+    -------
+    Explorer
+        Its ``result`` holds ``logits`` (``s * z`` in the dtype), ``naive``
+        (``naive_softmax``, computed with numpy's warnings silenced), ``stable``
+        (``softmax``), ``limit`` (``ln`` of the dtype's largest finite number),
+        ``logsumexp`` (of the scaled logits, in float64), ``exp_overflows`` (whether
+        the largest logit exceeds ``limit``) and ``overflows`` (whether the
+        log-sum-exp does: the naive sum is then inf).
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 logits, a scale is not positive, or the dtype is not
+        one of the three.
+
+    See Also
+    --------
+    softmax_lib.plotting.plot_naive_vs_stable : the figure.
+
+    Notes
+    -----
+    Chapter 3 (The overflow trick), "Try it". On the website each combination of the
+    two controls is one pre-rendered frame. The chapter shows the naive formula's
+    ``RuntimeWarning`` on purpose; the explorer silences it (``numpy.errstate``) so
+    that it does not leak into the book build.
+
+    Examples
+    --------
+    >>> explorer = overflow_explorer(dtype="float32", scale=89.0)
+    >>> explorer.result["overflows"]
+    True
+    >>> print(explorer.result["naive"], explorer.result["stable"].round(4))
+    [nan  0.  0.  0.] [7.088e-01 2.911e-01 1.000e-04 0.000e+00]
+    >>> print(explorer.set(dtype="float64").result["naive"].round(4))
+    [7.088e-01 2.911e-01 1.000e-04 0.000e+00]
+    """
+    logits = np.array([float(z) for z in logits])
+    if logits.size < 2:
+        raise ValueError("an overflow explorer needs at least 2 logits")
+    grid = _grid_with(scales, scale)
+    if grid[0] <= 0:
+        raise ValueError("scales must be positive")
+    if dtype not in OVERFLOW_DTYPES:
+        raise ValueError(f"dtype must be one of {OVERFLOW_DTYPES}, got {dtype!r}")
+    from softmax_lib.plotting import class_labels
+
+    names = class_labels(logits.size, labels)
+
+    def compute(settings):
+        from softmax_lib.core import logsumexp, naive_softmax, softmax
+
+        kind = np.dtype(settings["dtype"])
+        scaled = (settings["scale"] * logits).astype(kind)
+        with np.errstate(all="ignore"):  # the chapter shows the warning; the site must not
+            naive = naive_softmax(scaled)
+        limit = float(np.log(np.finfo(kind).max.astype(np.float64)))
+        lse = float(logsumexp(scaled.astype(np.float64)))
+        return {
+            "logits": scaled,
+            "naive": naive,
+            "stable": softmax(scaled),
+            "limit": limit,
+            "logsumexp": lse,
+            "exp_overflows": bool(np.max(scaled.astype(np.float64)) > limit),
+            "overflows": lse > limit,
+        }
+
+    def draw(ax, settings, result, title, gid_prefix):
+        from softmax_lib.plotting import plot_naive_vs_stable
+
+        return plot_naive_vs_stable(result["naive"], result["stable"], names, ax=ax, title=title)
+
+    def readout(settings, result):
+        top = float(np.max(result["logits"].astype(np.float64)))
+        naive = ", ".join(f"{p:.4f}" for p in result["naive"])
+        stable = ", ".join(f"{p:.4f}" for p in result["stable"])
+        if result["exp_overflows"]:
+            verdict = "exp of the largest logit overflows: inf / inf = NaN"
+        elif result["overflows"]:
+            verdict = "the sum of the exps overflows: finite / inf = 0"
+        else:
+            verdict = "no overflow"
+        return (
+            f"{settings['dtype']}, scale {settings['scale']:g}: largest logit {top:g}, "
+            f"log-sum-exp {result['logsumexp']:.2f}, ln(max {settings['dtype']}) = "
+            f"{result['limit']:.2f}: {verdict}; naive = ({naive}); stable = ({stable})"
+        )
+
+    zs = ", ".join(f"{z:g}" for z in logits)
+    return Explorer(
+        kind="overflow",
+        heading="Scale the logits up: where does the naive formula break?",
+        controls=[
+            Control("dtype", "dtype", OVERFLOW_DTYPES, dtype, kind="dropdown", fmt="{}"),
+            Control("scale", "logit scale s", grid, float(scale)),
+        ],
+        compute=compute,
+        draw=draw,
+        title=f"{{dtype}}: softmax of s × ({zs}), s = {{scale}}",
+        readout=readout,
+        static="frames",
+        figure_kind="Bar chart of the naive and the stable softmax",
+        figsize=(6.0, 3.3),
+        params={"logits": logits.tolist()},
+    )
+
+
+def _pick_images(probs: np.ndarray, labels: np.ndarray, n_images: int) -> list[tuple[int, str]]:
+    """Choose ``n_images`` instructive images: right ones, hesitations, confident mistakes."""
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    top_two = np.sort(probs, axis=1)[:, -2:]
+    margin = top_two[:, 1] - top_two[:, 0]
+    wrong = np.flatnonzero(predicted != labels)
+    n_wrong = min(round(0.3 * n_images), wrong.size)
+    n_unsure = n_images // 5
+    chosen: dict[int, str] = {}
+    for i in wrong[np.argsort(-confidence[wrong], kind="stable")][:n_wrong]:
+        chosen[int(i)] = "wrong"
+    unsure = [int(i) for i in np.argsort(margin, kind="stable") if int(i) not in chosen]
+    for i in unsure[:n_unsure]:
+        chosen[int(i)] = "hesitant"
+    right = [int(i) for i in np.flatnonzero(predicted == labels) if int(i) not in chosen]
+    n_right = n_images - len(chosen)
+    # the first correct image of every class, then the next ones in order
+    firsts = [next((i for i in right if labels[i] == c), None) for c in range(probs.shape[1])]
+    ordered = [i for i in firsts if i is not None]
+    ordered += [i for i in right if i not in set(ordered)]
+    picks = [(i, "right") for i in ordered[:n_right]]
+    by_kind = {"hesitant": [], "wrong": []}
+    for i, kind in chosen.items():
+        by_kind[kind].append((i, kind))
+    return picks + by_kind["hesitant"] + by_kind["wrong"]
+
+
+def mnist_explorer(
+    model,
+    images,
+    labels,
+    *,
+    indices: Sequence[int] | None = None,
+    n_images: int = 20,
+) -> Explorer:
+    """Pick an image from a dropdown: see the digit, its probabilities and its evidence map.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression
+        A fitted model of 10 classes on 784 pixels (it needs ``predict_proba``,
+        ``decision_function``, ``coef_`` and ``intercept_``).
+    images : array_like, shape (n, 784)
+        The images to choose from, e.g. the MNIST test set (pixels in [0, 1]).
+    labels : array_like of int, shape (n,)
+        Their true digits.
+    indices : sequence of int, optional
+        Which images the dropdown offers. Default: ``n_images`` chosen by a fixed
+        rule and labelled by kind: correctly classified ones, ``"(right)"`` (the first
+        of each digit, then the next in order); the images whose two largest
+        probabilities are closest, ``"(hesitant)"`` (20%); and the most confident
+        mistakes, ``"(wrong)"`` (30%).
+    n_images : int, optional
+        How many images to choose when ``indices`` is not given (default 20). On the
+        website every choice is one pre-rendered frame (at most ``MAX_FRAMES``).
+
+    Returns
+    -------
+    Explorer
+        Its ``result`` holds, for the chosen image, ``probs`` (``model.predict_proba``),
+        ``logits``, the ``predicted`` class, the ``evidence`` map ``W[c] * x`` for that
+        class, and its ``bias`` ``b[c]``.
+
+    Raises
+    ------
+    ValueError
+        If the model does not have 10 classes on 784 pixels, the shapes do not match,
+        or more than ``MAX_FRAMES`` images are asked for.
+
+    See Also
+    --------
+    softmax_lib.plotting.plot_prediction : The figure.
+
+    Notes
+    -----
+    Chapter 5, "Try it". The logit of class ``c`` is the sum of the evidence map plus
+    the bias, ``z_c = sum_j W[c, j] x_j + b[c]``: red pixels have ink where the weights
+    count it as evidence for ``c``, blue ones where they count it against.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib.regression import SoftmaxRegression
+    >>> rng = np.random.default_rng(0)
+    >>> images, labels = rng.random((200, 784)), np.arange(200) % 10
+    >>> model = SoftmaxRegression(n_epochs=2, progress=False).fit(images, labels)
+    >>> explorer = mnist_explorer(model, images, labels, indices=[0, 1])
+    >>> explorer.controls[0].values
+    ('0', '1')
+    >>> explorer.title()
+    'test image 0'
+    >>> bool(np.allclose(explorer.result["probs"], model.predict_proba(images[:1])[0]))
+    True
+    """
+    images = np.asarray(images, dtype=np.float32)
+    labels = np.asarray(labels)
+    if images.ndim != 2 or images.shape[1] != 784 or labels.shape != (len(images),):
+        raise ValueError(
+            f"images must have shape (n, 784) and labels (n,), got {images.shape} and "
+            f"{labels.shape}"
+        )
+    coef = np.asarray(model.coef_)
+    if coef.shape != (10, 784):
+        raise ValueError(f"the model must have 10 classes on 784 pixels, got {coef.shape}")
+    if indices is None:
+        picks = _pick_images(model.predict_proba(images), labels, n_images)
+    else:
+        picks = [(int(i), "") for i in indices]
+    if not picks:
+        raise ValueError("no images to choose from")
+    if len(picks) > MAX_FRAMES:
+        raise ValueError(f"{len(picks)} images is more than {MAX_FRAMES} frames (page weight)")
+    names = {f"{i} ({kind})" if kind else f"{i}": i for i, kind in picks}
+    values = tuple(names)
+
+    def compute(settings):
+        index = names[settings["image"]]
+        x = images[index]
+        logits = model.decision_function(x[None])[0]
+        probs = model.predict_proba(x[None])[0]
+        predicted = int(np.argmax(probs))
+        return {
+            "index": index,
+            "label": int(labels[index]),
+            "logits": logits,
+            "probs": probs,
+            "predicted": predicted,
+            "evidence": coef[predicted] * x,
+            "bias": float(np.asarray(model.intercept_)[predicted]),
+        }
+
+    def draw(ax, settings, result, title, gid_prefix):
+        from softmax_lib.plotting import plot_prediction
+
+        return plot_prediction(
+            images[result["index"]],
+            result["probs"],
+            result["label"],
+            evidence=result["evidence"],
+            ax=ax,
+            title=title,
+        )
+
+    def readout(settings, result):
+        c = result["predicted"]
+        probs = ", ".join(f"{p:.3f}" for p in result["probs"])
+        pixels = float(np.sum(result["evidence"], dtype=np.float64))
+        sign = "-" if result["bias"] < 0 else "+"
+        return (
+            f"p(0..9) = ({probs}); predicted {c} with p = {result['probs'][c]:.3f}; "
+            f"logit z{c} = {pixels:.2f} (pixels) {sign} {abs(result['bias']):.2f} (bias) = "
+            f"{result['logits'][c]:.2f}"
+        )
+
+    return Explorer(
+        kind="mnist",
+        heading="Pick a test image: the model's probabilities and the evidence behind them",
+        controls=[Control("image", "test image", values, values[0], kind="dropdown", fmt="{}")],
+        compute=compute,
+        draw=draw,
+        title="test image {image}",
+        readout=readout,
+        static="frames",
+        figure_kind="A digit, a bar chart of its ten probabilities and its evidence map",
+        figsize=(8.4, 2.6),
+    )
+
+
+def live_learning_curves(
+    metrics: Sequence[str] = ("loss", "accuracy"), *, figsize: tuple[float, float] = (9, 3.2)
+):
+    """A callback for ``SoftmaxRegression.fit`` that redraws the learning curves live.
+
+    Parameters
+    ----------
+    metrics : sequence of str, optional
+        The ``history_`` entries to draw, one panel each (default loss and accuracy).
+    figsize : tuple of float, optional
+        The figure size in inches.
+
+    Returns
+    -------
+    callable
+        ``callback(model)``: after every epoch it redraws each metric with
+        :func:`softmax_lib.plotting.plot_learning_curves` from ``model.history_`` and
+        updates the figure in place in the notebook (one output, under a display id).
+        Its ``figure`` attribute is the matplotlib figure. The saved notebook, and so
+        the website, keeps the figure of the last epoch.
+
+    See Also
+    --------
+    softmax_lib.plotting.plot_learning_curves : one panel of the figure.
+
+    Notes
+    -----
+    Chapter 5 trains with ``model.fit(X, y, X_val=..., y_val=...,
+    callback=live_learning_curves())``.
+
+    Examples
+    --------
+    >>> callback = live_learning_curves()
+    >>> class Model:
+    ...     history_ = {
+    ...         "epoch": [1, 2],
+    ...         "loss": [0.5, 0.4],
+    ...         "val_loss": [0.6, 0.5],
+    ...         "accuracy": [0.8, 0.9],
+    ...         "val_accuracy": [0.7, 0.8],
+    ...     }
+    >>> callback(Model())  # outside a notebook, display() prints the figure's repr
+    Figure(900x320)
+    >>> [line.get_ydata().tolist() for line in callback.figure.axes[0].lines]
+    [[0.5, 0.4], [0.6, 0.5]]
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from softmax_lib.plotting import plot_learning_curves
+
+    figure, axes = plt.subplots(1, len(metrics), figsize=figsize, layout="constrained")
+    axes = np.atleast_1d(axes)
+    plt.close(figure)  # shown through the display handle only, never twice
+    handle = None
+
+    def callback(model) -> None:
+        nonlocal handle
+        for ax, metric in zip(axes, metrics, strict=True):
+            ax.clear()
+            plot_learning_curves(model.history_, metric, ax=ax)
+        if handle is None:
+            handle = display(figure, display_id=True)
+        else:
+            handle.update(figure)
+
+    callback.figure = figure
+    return callback
