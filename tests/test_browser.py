@@ -431,6 +431,17 @@ def test_the_site_has_explorers_and_serves_its_own_mathjax(built_book):
 
 # --- The checks can fail ------------------------------------------------------------------
 
+
+def test_a_missing_browser_fails_under_ci_and_skips_loudly_otherwise(monkeypatch, capsys):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium"):
+        missing("no Chromium executable was found.")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="BROWSER TESTS NOT RUN"):
+        missing("no Chromium executable was found.")
+    assert "BROWSER TESTS NOT RUN" in capsys.readouterr().err
+
+
 BROKEN_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Broken on purpose</title>
 <script src="https://cdn.example.com/library.js"></script></head>
