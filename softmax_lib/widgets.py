@@ -1157,6 +1157,9 @@ def mnist_explorer(
         raise ValueError(f"{len(picks)} images is more than {MAX_FRAMES} frames (page weight)")
     names = {f"{i} ({kind})" if kind else f"{i}": i for i, kind in picks}
     values = tuple(names)
+    # The model's logits of each image, computed as compute() does: the browser tests
+    # check that the page shows softmax_lib's probabilities of exactly these.
+    image_logits = {name: model.decision_function(images[i][None])[0] for name, i in names.items()}
 
     def compute(settings):
         index = names[settings["image"]]
@@ -1208,6 +1211,10 @@ def mnist_explorer(
         static="frames",
         figure_kind="A digit, a bar chart of its ten probabilities and its evidence map",
         figsize=(8.4, 2.6),
+        params={
+            "logits": {name: z.tolist() for name, z in image_logits.items()},
+            "dtype": str(next(iter(image_logits.values())).dtype),
+        },
     )
 
 

@@ -254,7 +254,8 @@ def expected_for(state: dict) -> list[str]:
                 "the mnist explorer must give params={'logits': {image: model logits}} "
                 "for the browser test to check its probabilities"
             )
-        logits = np.array(params["logits"][settings["image"]], dtype=float)
+        dtype = params.get("dtype", "float64")
+        logits = np.array(params["logits"][settings["image"]], dtype=dtype)
         probs = softmax(logits)
         shown = ", ".join(f"{p:.3f}" for p in probs)
         top = int(np.argmax(probs))
