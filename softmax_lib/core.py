@@ -516,11 +516,18 @@ def _long_row(x, o, mode):
     rest = math.fsum(p for parts in _in_threads(first_pass, chunks) for p in parts)
     if mode == _SOFTMAX:
 
+        # float64 output divides (one rounding, see _block); float16/32 output
+        # multiplies by the reciprocal, whose extra float64 rounding is far
+        # below the final one, and is faster.
+        exact_output = o.dtype == np.float64
+        scale = rest if exact_output else 1.0 / rest
+        normalize = np.divide if exact_output else np.multiply
+
         def second_pass(pull):
             with np.errstate(all="ignore"):
                 while (chunk := pull()) is not None:
                     a, b = chunk
-                    np.divide(terms[a:b], rest, out=o[a:b], casting="same_kind")
+                    normalize(terms[a:b], scale, out=o[a:b], casting="same_kind")
 
         _in_threads(second_pass, chunks)
         return None
