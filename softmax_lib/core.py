@@ -515,7 +515,6 @@ def _long_row(x, o, mode):
 
     rest = math.fsum(p for parts in _in_threads(first_pass, chunks) for p in parts)
     if mode == _SOFTMAX:
-
         # float64 output divides (one rounding, see _block); float16/32 output
         # multiplies by the reciprocal, whose extra float64 rounding is far
         # below the final one, and is faster.

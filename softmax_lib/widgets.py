@@ -457,6 +457,8 @@ class Explorer:
                 for i, v in enumerate(control.values)
             )
             field = f'<select id="{cid}">{options}</select>'
+            # A drop-down shows its own choice: no separate value display.
+            return f'<div class="sm-explorer-control">{label} {field}</div>'
         value = f'<output id="{cid}-value" for="{cid}">{shown}</output>'
         return f'<div class="sm-explorer-control">{label} {field} {value}</div>'
 

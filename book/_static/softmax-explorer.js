@@ -29,8 +29,10 @@
         var j = Number(inputs[i].value);
         row += j * spec.strides[i];
         labels[c.name] = c.labels[j];
-        if (c.kind === "slider") inputs[i].setAttribute("aria-valuetext", c.labels[j]);
-        document.getElementById(c.id + "-value").textContent = c.labels[j];
+        if (c.kind === "slider") {
+          inputs[i].setAttribute("aria-valuetext", c.labels[j]);
+          document.getElementById(c.id + "-value").textContent = c.labels[j];
+        }
       });
       var title = fill(spec.title, labels);
       var text;
