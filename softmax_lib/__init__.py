@@ -25,7 +25,6 @@ from softmax_lib.calibration import (
     reliability_curve,
 )
 from softmax_lib.core import log_softmax, logsumexp, naive_softmax, softmax, ulp_error
-from softmax_lib.datasets import MNISTError, fetch_mnist, load_mnist, read_idx
 from softmax_lib.grad import check_gradient, softmax_jacobian, softmax_vjp
 from softmax_lib.losses import cross_entropy, cross_entropy_grad, entropy
 from softmax_lib.metrics import confusion_matrix
@@ -61,14 +60,22 @@ __all__ = [  # noqa: RUF022 (grouped by topic; the API page follows this order)
 ]
 
 _LAZY_SUBMODULES = ("plotting", "widgets")
+# Loaded on first use too, so that `python -m softmax_lib.datasets` (the MNIST
+# download) runs a module that the package has not imported already.
+_LAZY_ATTRIBUTES = dict.fromkeys(
+    ("MNISTError", "fetch_mnist", "load_mnist", "read_idx"), "datasets"
+)
 
 
 def __getattr__(name):
     # `sl.plotting` and `sl.widgets` import matplotlib and ipywidgets on first use only.
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"softmax_lib.{name}")
+    if name in _LAZY_ATTRIBUTES:
+        module = importlib.import_module(f"softmax_lib.{_LAZY_ATTRIBUTES[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module 'softmax_lib' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), *_LAZY_SUBMODULES])
+    return sorted([*globals(), *_LAZY_SUBMODULES, *_LAZY_ATTRIBUTES])

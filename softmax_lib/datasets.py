@@ -227,6 +227,8 @@ def fetch_mnist(
         name for name, digest in MNIST_FILES.items() if not _is_valid(folder / name, digest)
     ]
     if not missing:
+        if verbose:
+            print(f"MNIST is ready in {folder} (cached copies verified)")
         return folder
     problems: list[str] = []
     if source_dir is not None:
