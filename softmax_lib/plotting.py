@@ -321,7 +321,7 @@ def plot_jacobian(
     if title is not None:
         ax.set_title(title)
     if colorbar:
-        ax.figure.colorbar(image, ax=ax, label="d p_i / d z_j")
+        ax.figure.colorbar(image, ax=ax, label=r"$\partial p_i / \partial z_j$")
     return ax
 
 
