@@ -25,6 +25,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from softmax_lib._optional import require
+
+require("matplotlib", "softmax_lib.plotting")
+
 __all__ = [
     "DIGITS",
     "class_labels",

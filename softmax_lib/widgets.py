@@ -53,6 +53,10 @@ from typing import Any
 
 import numpy as np
 
+from softmax_lib._optional import require
+
+require("matplotlib", "softmax_lib.widgets")
+
 __all__ = [
     "Bars",
     "Control",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import matplotlib
 import numpy as np
 import pytest
@@ -91,3 +94,19 @@ def test_class_labels():
     assert plotting.class_labels(2) == ["1", "2"]
     with pytest.raises(ValueError, match="1 labels for 2 classes"):
         plotting.class_labels(2, ["a"])
+
+
+@pytest.mark.parametrize("module", ["softmax_lib.plotting", "softmax_lib.widgets"])
+def test_missing_matplotlib_says_how_to_install_it(module):
+    # A fresh interpreter in which matplotlib cannot be imported (None in sys.modules).
+    code = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None\n"
+        "import softmax_lib\n"
+        "assert softmax_lib.softmax([0.0, 0.0]).tolist() == [0.5, 0.5]  # the core still works\n"
+        f"import {module}\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"ImportError: {module} needs matplotlib" in result.stderr
+    assert "pip install 'softmax-lib[widgets]'" in result.stderr
