@@ -54,6 +54,16 @@ def test_notebooks_are_downloadable(built_book, repo):
         assert (built_book / "_sources" / "notebooks" / notebook.name).is_file()
 
 
+def test_pages_carry_no_unused_widget_state(built_book):
+    # The website shows the explorers' static views; MyST-NB's embedded ipywidgets
+    # state (20-30 kB a page) is dropped by book/_ext/site_fixes.py.
+    pages = sorted(built_book.rglob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-state+json" not in html, page.name
+
+
 # --- Throwaway books that must fail -------------------------------------------------------
 
 
