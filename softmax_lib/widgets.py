@@ -82,7 +82,7 @@ class Control:
     ----------
     name : str
         Identifier (letters, digits, underscores): the key of the value in the
-        explorer's settings and the placeholder ``{name}`` in its title template.
+        explorer's settings and the field ``{name}`` in its title template.
     label : str
         What the reader sees next to the control.
     values : tuple
