@@ -59,7 +59,7 @@ __all__ = [  # noqa: RUF022 (grouped by topic; the API page follows this order)
     "confusion_matrix",
 ]
 
-_LAZY_SUBMODULES = ("plotting", "widgets")
+_LAZY_SUBMODULES = ("notebook", "plotting", "widgets")
 # Loaded on first use too, so that `python -m softmax_lib.datasets` (the MNIST
 # download) runs a module that the package has not imported already.
 _LAZY_ATTRIBUTES = dict.fromkeys(

@@ -49,7 +49,7 @@ def test_plot_digits_tiles_every_image_and_writes_its_label(rng):
     texts = [t.get_text() for t in ax.texts]
     assert texts[0] == str(labels[0])
     assert texts[2] == f"{labels[2]} → {predictions[2]}"
-    assert ax.texts[2].get_color() == plotting.HIGHLIGHT_COLOR
+    assert ax.texts[2].get_color() == plotting.common.HIGHLIGHT_COLOR
     assert ax.images[0].get_clim() == (0.0, 1.0)
     assert ax.get_title() == "sample digits"
     assert not ax.get_xticks().size
@@ -152,7 +152,7 @@ def test_plot_prediction_draws_the_digit_the_probabilities_and_the_evidence(rng)
     predicted = int(np.argmax(probs))
     assert evidence_ax.get_title() == f"evidence for {predicted}"
     assert bars.patches[3].get_facecolor() != bars.patches[(3 + 1) % 10].get_facecolor()
-    assert bars.get_xticklabels()[3].get_color() == plotting.HIGHLIGHT_COLOR
+    assert bars.get_xticklabels()[3].get_color() == plotting.common.HIGHLIGHT_COLOR
     assert any(t.get_text() == f"{probs[predicted]:.3f}" for t in bars.texts)
     for a in ax.figure.axes:
         assert_labelled(a)

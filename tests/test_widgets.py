@@ -85,7 +85,7 @@ def test_temperature_explorer_redraws_when_the_slider_moves():
 
 
 def test_temperature_grid_is_log_spaced_and_includes_one():
-    temperatures = widgets.DEFAULT_TEMPERATURES
+    temperatures = widgets.softmax.DEFAULT_TEMPERATURES
     assert (temperatures[0], temperatures[-1]) == (0.1, 10.0)
     assert 1.0 in temperatures
     ratios = np.diff(np.log10(temperatures))

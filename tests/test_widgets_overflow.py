@@ -21,7 +21,7 @@ from softmax_lib import widgets
 from softmax_lib.core import naive_softmax, softmax
 from softmax_lib.plotting import plot_naive_vs_stable
 
-BASE = np.array(widgets.DEFAULT_OVERFLOW_LOGITS)
+BASE = np.array(widgets.overflow.DEFAULT_OVERFLOW_LOGITS)
 LIMITS = {"float16": 11.09, "float32": 88.72, "float64": 709.78}
 
 
@@ -47,9 +47,9 @@ def check_figure(explorer, naive, stable):
 def test_live_view_follows_both_controls():
     explorer = widgets.overflow_explorer()
     explorer.widget  # noqa: B018  (build the ipywidgets view)
-    for dtype in widgets.OVERFLOW_DTYPES:
+    for dtype in widgets.overflow.OVERFLOW_DTYPES:
         explorer._inputs["dtype"].value = dtype  # what choosing in the dropdown does
-        for scale in widgets.DEFAULT_OVERFLOW_SCALES:
+        for scale in widgets.overflow.DEFAULT_OVERFLOW_SCALES:
             explorer._inputs["scale"].value = scale  # what dragging the slider does
             scaled, naive, stable = expected(dtype, scale)
             np.testing.assert_array_equal(explorer.result["logits"], scaled)
@@ -62,11 +62,11 @@ def test_live_view_follows_both_controls():
             assert explorer._readout_widget.value == explorer.readout()
 
 
-@pytest.mark.parametrize("dtype", widgets.OVERFLOW_DTYPES)
+@pytest.mark.parametrize("dtype", widgets.overflow.OVERFLOW_DTYPES)
 def test_naive_breaks_exactly_past_the_dtype_limit(dtype):
     explorer = widgets.overflow_explorer(dtype=dtype)
     assert explorer.result["limit"] == pytest.approx(LIMITS[dtype], abs=0.005)
-    for scale in widgets.DEFAULT_OVERFLOW_SCALES:
+    for scale in widgets.overflow.DEFAULT_OVERFLOW_SCALES:
         result = explorer.set(scale=scale).result
         assert result["exp_overflows"] == (scale > LIMITS[dtype])
         with np.errstate(all="ignore"):
@@ -110,13 +110,15 @@ def test_website_frames_hold_every_setting_without_warnings():
     match = re.search(r'class="sm-explorer-data">(.*?)</script>', html)
     spec = json.loads(match.group(1))
     assert spec["kind"] == "overflow"
-    assert spec["params"] == {"logits": list(widgets.DEFAULT_OVERFLOW_LOGITS)}
+    assert spec["params"] == {"logits": list(widgets.overflow.DEFAULT_OVERFLOW_LOGITS)}
     assert spec["mode"] == "frames"
     assert [c["kind"] for c in spec["controls"]] == ["dropdown", "slider"]
     assert '<select id="' in html
     assert 'type="range"' in html
     frames = spec["frames"]
-    assert len(frames) == len(widgets.OVERFLOW_DTYPES) * len(widgets.DEFAULT_OVERFLOW_SCALES)
+    assert len(frames) == len(widgets.overflow.OVERFLOW_DTYPES) * len(
+        widgets.overflow.DEFAULT_OVERFLOW_SCALES
+    )
     for row, settings in explorer.positions():
         _, naive, stable = expected(settings["dtype"], settings["scale"])
         readout = explorer.readout(settings)

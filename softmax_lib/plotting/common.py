@@ -1,0 +1,49 @@
+"""What every figure of the book shares: colours, a new Axes, class names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+BAR_COLOR = "#3b75af"  # matplotlib's C0, darkened for contrast on white (WCAG AA)
+HIGHLIGHT_COLOR = "#c0392b"
+
+
+def _new_axes(figsize: tuple[float, float]):
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def class_labels(n_classes: int, labels: Sequence[str] | None = None) -> list[str]:
+    """Return ``labels`` as a list, or the default names ``"1"`` … ``"K"``.
+
+    Parameters
+    ----------
+    n_classes : int
+        The number of classes ``K``.
+    labels : sequence of str, optional
+        Names of the classes; must have ``n_classes`` entries.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` does not have ``n_classes`` entries.
+
+    Examples
+    --------
+    >>> class_labels(3)
+    ['1', '2', '3']
+    >>> class_labels(2, ["cat", "dog"])
+    ['cat', 'dog']
+    """
+    if labels is None:
+        return [str(i + 1) for i in range(n_classes)]
+    labels = [str(label) for label in labels]
+    if len(labels) != n_classes:
+        raise ValueError(f"got {len(labels)} labels for {n_classes} classes")
+    return labels

@@ -1,0 +1,77 @@
+"""Live learning curves while ``SoftmaxRegression.fit`` runs (Chapter 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def live_learning_curves(
+    metrics: Sequence[str] = ("loss", "accuracy"), *, figsize: tuple[float, float] = (9, 3.2)
+):
+    """A callback for ``SoftmaxRegression.fit`` that redraws the learning curves live.
+
+    Parameters
+    ----------
+    metrics : sequence of str, optional
+        The ``history_`` entries to draw, one panel each (default loss and accuracy).
+    figsize : tuple of float, optional
+        The figure size in inches.
+
+    Returns
+    -------
+    callable
+        ``callback(model)``: after every epoch it redraws each metric with
+        :func:`softmax_lib.plotting.plot_learning_curves` from ``model.history_`` and
+        updates the figure in place in the notebook (one output, under a display id).
+        Its ``figure`` attribute is the matplotlib figure. The saved notebook, and so
+        the website, keeps the figure of the last epoch.
+
+    See Also
+    --------
+    softmax_lib.plotting.plot_learning_curves : one panel of the figure.
+
+    Notes
+    -----
+    Chapter 5 trains with ``model.fit(X, y, X_val=..., y_val=...,
+    callback=live_learning_curves())``.
+
+    Examples
+    --------
+    >>> callback = live_learning_curves()
+    >>> class Model:
+    ...     history_ = {
+    ...         "epoch": [1, 2],
+    ...         "loss": [0.5, 0.4],
+    ...         "val_loss": [0.6, 0.5],
+    ...         "accuracy": [0.8, 0.9],
+    ...         "val_accuracy": [0.7, 0.8],
+    ...     }
+    >>> callback(Model())  # outside a notebook, display() prints the figure's repr
+    Figure(900x320)
+    >>> [line.get_ydata().tolist() for line in callback.figure.axes[0].lines]
+    [[0.5, 0.4], [0.6, 0.5]]
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from softmax_lib.plotting import plot_learning_curves
+
+    figure, axes = plt.subplots(1, len(metrics), figsize=figsize, layout="constrained")
+    axes = np.atleast_1d(axes)
+    plt.close(figure)  # shown through the display handle only, never twice
+    handle = None
+
+    def callback(model) -> None:
+        nonlocal handle
+        for ax, metric in zip(axes, metrics, strict=True):
+            ax.clear()
+            plot_learning_curves(model.history_, metric, ax=ax)
+        if handle is None:
+            handle = display(figure, display_id=True)
+        else:
+            handle.update(figure)
+
+    callback.figure = figure
+    return callback
