@@ -147,3 +147,11 @@ def test_plot_marks_nan_and_inf():
     assert ax.get_ylabel() == "probability"
     with pytest.raises(ValueError, match="same length"):
         plot_naive_vs_stable([0.5, 0.5], [1.0])
+
+
+def test_classes_are_labelled_from_0():
+    explorer = widgets.overflow_explorer()
+    ticks = [t.get_text() for t in explorer.ax.get_xticklabels()]
+    assert ticks == ["0", "1", "2", "3"]
+    named = widgets.overflow_explorer([1.0, 0.0], labels=["cat", "dog"])
+    assert [t.get_text() for t in named.ax.get_xticklabels()] == ["cat", "dog"]

@@ -40,7 +40,7 @@ def overflow_explorer(
         The base logits ``z`` (default ``(1, 0.99, 0.9, 0)``: the largest is 1, so the
         scale is the largest logit).
     labels : sequence of str, optional
-        Class names (default ``"1"`` … ``"K"``).
+        Class names (default ``"0"`` … ``"K-1"``, the book's 0-based classes).
     scale : float, optional
         The starting scale (default 1).
     dtype : {"float16", "float32", "float64"}, optional
@@ -71,7 +71,7 @@ def overflow_explorer(
 
     Notes
     -----
-    Chapter 3 (The overflow trick), "Try it". On the website each combination of the
+    Chapter 3 (The overflow trick), Section 2, "Try it". On the website each combination of the
     two controls is one pre-rendered frame. The chapter shows the naive formula's
     ``RuntimeWarning`` on purpose; the explorer silences it (``numpy.errstate``) so
     that it does not leak into the book build.
@@ -96,6 +96,8 @@ def overflow_explorer(
         raise ValueError(f"dtype must be one of {OVERFLOW_DTYPES}, got {dtype!r}")
     from softmax_lib.plotting import class_labels
 
+    if labels is None:  # the book's convention: classes 0 .. K-1
+        labels = [str(i) for i in range(logits.size)]
     names = class_labels(logits.size, labels)
 
     def compute(settings):
