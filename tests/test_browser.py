@@ -223,8 +223,8 @@ def expected_for(state: dict) -> list[str]:
     spec, settings = state["spec"], state["settings"]
     kind, params = spec["kind"], spec.get("params", {})
     if kind == "logits":
-        logits = np.array([settings[f"z{i + 1}"] for i in range(len(settings))])
-        return [f"p{i + 1} = {p:.4f}" for i, p in enumerate(softmax(logits))]
+        logits = np.array([settings[f"z{i}"] for i in range(len(settings))])
+        return [f"p{i} = {p:.4f}" for i, p in enumerate(softmax(logits))]
     if kind == "temperature":
         probs = softmax(params["logits"], temperature=settings["T"])
         return [f"p = {_fmt(probs)}", f"entropy = {entropy(probs):.4f} nats"]
@@ -268,7 +268,7 @@ def check_bar_heights(state: dict) -> list[str]:
     spec, problems = state["spec"], []
     if spec["mode"] != "bars" or spec["kind"] != "logits":
         return problems
-    logits = [state["settings"][f"z{i + 1}"] for i in range(len(state["settings"]))]
+    logits = [state["settings"][f"z{i}"] for i in range(len(state["settings"]))]
     for i, (d, p) in enumerate(zip(state["bars"], softmax(np.array(logits)), strict=True)):
         ys = [float(v) for v in re.findall(r"-?\d+\.?\d*", d)][1::2]
         height = (max(ys) - min(ys)) / abs(spec["bars"]["dy"])
@@ -462,7 +462,7 @@ def test_checks_catch_raw_tex_missing_alt_dead_controls_and_blocked_requests(
     whose script never runs (a dead control) fails every corresponding check."""
     from softmax_lib.widgets import logits_explorer
 
-    explorer = logits_explorer([2.0, 1.0, 0.1, -1.0]).to_html()
+    explorer = logits_explorer([2.0, 1.0, 0.0, -1.0]).to_html()
     (tmp_path / "plot.png").write_bytes(b"")
     (tmp_path / "broken.html").write_text(BROKEN_PAGE.replace("{explorer}", explorer))
     report = check_page(browser, f"{serve(tmp_path)}/broken.html", axe_script)

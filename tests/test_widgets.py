@@ -40,12 +40,12 @@ def bar_heights(explorer) -> np.ndarray:
 
 
 def test_logits_explorer_redraws_when_each_slider_moves():
-    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.0, -1.0])
     explorer.widget  # noqa: B018  (build the ipywidgets view)
-    logits = np.array([2.0, 1.0, 0.1, -1.0])
+    logits = np.array([2.0, 1.0, 0.0, -1.0])
     np.testing.assert_array_equal(bar_heights(explorer), softmax(logits))
     for i, new in enumerate([-3.0, 4.0, 1.0, 3.0]):
-        slider = explorer._inputs[f"z{i + 1}"]
+        slider = explorer._inputs[f"z{i}"]
         old_probs = softmax(logits)
         slider.value = new  # what dragging the slider does
         logits[i] = new
@@ -54,7 +54,7 @@ def test_logits_explorer_redraws_when_each_slider_moves():
         np.testing.assert_array_equal(explorer.result["probs"], probs)
         shown = ", ".join(f"{v:g}" for v in logits)
         assert explorer.ax.get_title() == f"softmax of z = ({shown})"
-        readout = ", ".join(f"p{k + 1} = {p:.4f}" for k, p in enumerate(probs))
+        readout = ", ".join(f"p{k} = {p:.4f}" for k, p in enumerate(probs))
         assert explorer.readout() == readout
         assert explorer._readout_widget.value == readout
         assert readout in explorer._image.value  # the image's alt text
@@ -62,12 +62,38 @@ def test_logits_explorer_redraws_when_each_slider_moves():
 
 
 def test_raising_one_logit_lowers_every_other_probability():
-    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.0, -1.0])
     before = explorer.result["probs"].copy()
-    explorer.set(z2=3.0)
+    explorer.set(z1=3.0)
     after = explorer.result["probs"]
     assert after[1] > before[1]
     assert np.all(np.delete(after, 1) < np.delete(before, 1))
+
+
+def test_every_logit_slider_moves_on_one_uniform_grid():
+    """One step is one unit of evidence on every slider, so the chapter's two claims
+    hold: a step multiplies a class's odds by e, and shifting all four by one step
+    changes nothing."""
+    explorer = widgets.logits_explorer()
+    assert [c.name for c in explorer.controls] == ["z0", "z1", "z2", "z3"]
+    grids = [c.values for c in explorer.controls]
+    assert all(grid == widgets.softmax.LOGIT_POSITIONS for grid in grids)
+    assert np.all(np.diff(grids[0]) == 1.0)
+    start = explorer.result["probs"].copy()
+    explorer.set(z2=1.0)  # one step up for class 2
+    probs = explorer.result["probs"]
+    odds_growth = (probs[2] / probs) / (start[2] / start)
+    np.testing.assert_allclose(np.delete(odds_growth, 2), np.e)
+    explorer.set(z0=3.0, z1=2.0, z2=1.0, z3=0.0)  # all four one step up
+    np.testing.assert_allclose(explorer.result["probs"], start, rtol=1e-15)
+    spec = spec_of(explorer.to_html())
+    assert len(spec["bars"]["values"]) == 9**4 * 4, "6,561 rows of 4 bars"
+
+
+def test_labelled_logits_explorer_names_controls_from_zero():
+    explorer = widgets.logits_explorer([1.0, 0.0], labels=["cat", "dog"])
+    assert [c.label for c in explorer.controls] == ["logit z0 (cat)", "logit z1 (dog)"]
+    assert explorer.readout() == "p0 = 0.7311, p1 = 0.2689"
 
 
 def test_temperature_explorer_redraws_when_the_slider_moves():
@@ -97,7 +123,7 @@ def test_set_rejects_unknown_controls_and_positions():
     with pytest.raises(ValueError, match="no control named"):
         explorer.set(z9=1.0)
     with pytest.raises(ValueError, match="not a position"):
-        explorer.set(z1=0.5)
+        explorer.set(z0=0.5)
 
 
 def test_too_many_combinations_are_refused():
@@ -116,24 +142,24 @@ def test_mimebundle_offers_the_widget_and_the_html_view():
 
 
 def test_logits_html_table_holds_softmax_lib_values_for_every_position():
-    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.0, -1.0])
     spec = spec_of(explorer.to_html())
     assert spec["mode"] == "bars"
     grids = [c["values"] for c in spec["controls"]]
-    assert grids[2] == [-4.0, -3.0, -2.0, -1.0, 0.0, 0.1, 1.0, 2.0, 3.0, 4.0]
+    assert all(g == [-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0] for g in grids)
     combos = np.array(list(itertools.product(*grids)))
     probs = softmax(combos, axis=-1)  # softmax_lib, all rows at once
     table = np.array(spec["bars"]["values"]).reshape(probs.shape)
     expected = [[int(f"{p:.4f}".replace(".", "")) for p in row] for row in probs]
     np.testing.assert_array_equal(table, expected)
     # the strides find the row of a setting
-    index = [g.index(v) for g, v in zip(grids, [2.0, 1.0, 0.1, -1.0], strict=True)]
+    index = [g.index(v) for g, v in zip(grids, [2.0, 1.0, 0.0, -1.0], strict=True)]
     row = sum(i * s for i, s in zip(index, spec["strides"], strict=True))
-    np.testing.assert_allclose(table[row] / 1e4, softmax([2.0, 1.0, 0.1, -1.0]), atol=5e-5)
+    np.testing.assert_allclose(table[row] / 1e4, softmax([2.0, 1.0, 0.0, -1.0]), atol=5e-5)
 
 
 def test_logits_html_geometry_reproduces_the_drawn_bars():
-    explorer = widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])
+    explorer = widgets.logits_explorer([2.0, 1.0, 0.0, -1.0])
     html = explorer.to_html()
     bars = spec_of(html)["bars"]
     probs = explorer.result["probs"]
@@ -146,7 +172,7 @@ def test_logits_html_geometry_reproduces_the_drawn_bars():
         assert max(ys) == pytest.approx(bars["y0"], abs=0.01)
         assert min(ys) == pytest.approx(bars["y0"] + bars["dy"] * probs[i], abs=0.01)
     assert f'id="{bars["title_id"]}"' in html
-    assert re.search(r'<label for="sm-explorer-\d+-z1">', html)
+    assert re.search(r'<label for="sm-explorer-\d+-z0">', html)
     assert 'aria-live="polite"' in html
 
 
@@ -176,7 +202,7 @@ def test_two_explorers_on_a_page_share_no_ids():
 
 
 def test_html_view_starts_at_the_current_setting():
-    explorer = widgets.logits_explorer().set(z1=-2.0)
+    explorer = widgets.logits_explorer().set(z0=-2.0)
     html = explorer.to_html()
     assert explorer.readout() in html
     assert 'value="2"' in html  # -2 is position 2 of -4..4

@@ -2,7 +2,7 @@
 
 An explorer is a figure with controls: move a control, and ``softmax_lib`` recomputes
 and ``softmax_lib.plotting`` redraws. A notebook cell that ends with an explorer,
-for example ``sl.widgets.logits_explorer([2.0, 1.0, 0.1, -1.0])``, shows
+for example ``sl.widgets.logits_explorer([2.0, 1.0, 0.0, -1.0])``, shows
 
 - in Jupyter with a kernel, live ipywidgets controls: every change calls
   ``softmax_lib`` and redraws the figure (``Explorer.widget``);
@@ -33,9 +33,9 @@ example:
 >>> from softmax_lib.widgets import logits_explorer
 >>> explorer = logits_explorer([2.0, 1.0, 0.0, -1.0])
 >>> explorer.readout()
-'p1 = 0.6439, p2 = 0.2369, p3 = 0.0871, p4 = 0.0321'
->>> explorer.set(z4=3.0).readout()
-'p1 = 0.2369, p2 = 0.0871, p3 = 0.0321, p4 = 0.6439'
+'p0 = 0.6439, p1 = 0.2369, p2 = 0.0871, p3 = 0.0321'
+>>> explorer.set(z3=3.0).readout()
+'p0 = 0.2369, p1 = 0.0871, p2 = 0.0321, p3 = 0.6439'
 """
 
 from softmax_lib._optional import require

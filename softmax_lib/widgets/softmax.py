@@ -11,7 +11,7 @@ import numpy as np
 
 from softmax_lib.widgets.framework import Bars, Control, Explorer, _grid_with
 
-DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0)
+DEFAULT_LOGITS = (2.0, 1.0, 0.0, -1.0)
 LOGIT_POSITIONS = tuple(float(v) for v in range(-4, 5))
 
 
@@ -26,19 +26,22 @@ def logits_explorer(
     Parameters
     ----------
     logits : sequence of float, optional
-        The starting logits, one slider each (default ``(2.0, 1.0, 0.1, -1.0)``).
+        The starting logits ``z0``, ``z1``, ..., one slider each (default
+        ``(2.0, 1.0, 0.0, -1.0)``). Start them on ``positions``: a starting logit
+        off the grid is added to its own slider's grid, whose steps are then uneven.
     labels : sequence of str, optional
-        Class names (default ``"1"`` … ``"K"``).
+        Class names (default ``"0"`` … ``"K-1"``, the classes' 0-based indices).
     positions : sequence of float, optional
-        The positions of every slider (default the integers -4 … 4: one step is one
-        unit of evidence, a factor ``e`` in a class's weight); each slider also
-        gets its starting logit.
+        The one grid every slider moves on (default the integers -4 … 4: one step is
+        one unit of evidence, a factor ``e`` in a class's weight, and moving every
+        slider one step up changes no probability).
 
     Returns
     -------
     Explorer
-        Its ``result["probs"]`` is ``softmax_lib.softmax(logits)``; its readout lists
-        them with 4 decimals.
+        Its controls are named ``"z0"``, ``"z1"``, ...; its ``result["probs"]`` is
+        ``softmax_lib.softmax(logits)``; its readout lists ``p0``, ``p1``, ... with
+        4 decimals.
 
     Raises
     ------
@@ -52,34 +55,42 @@ def logits_explorer(
 
     Notes
     -----
-    Chapter 1, "Try it": raise one logit and watch every other probability fall.
+    Chapter 1, section 3: raise one logit and watch every other probability fall.
     On the website the bar heights come from a table of ``softmax_lib.softmax`` at
-    every combination of slider positions.
+    every combination of slider positions (``len(positions) ** K`` rows: 6,561 for
+    the default four sliders).
 
     Examples
     --------
     >>> explorer = logits_explorer([1.0, 1.0], labels=["cat", "dog"])
     >>> explorer.result["probs"].tolist()
     [0.5, 0.5]
-    >>> explorer.set(z1=2.0).title()
+    >>> explorer.set(z0=2.0).title()
     'softmax of z = (2, 1)'
+    >>> explorer.readout()
+    'p0 = 0.7311, p1 = 0.2689'
     """
     logits = [float(z) for z in logits]
     if len(logits) < 2:
         raise ValueError("a logits explorer needs at least 2 logits")
     n_classes = len(logits)
-    from softmax_lib.plotting import class_labels
+    if labels is None:
+        names = [str(i) for i in range(n_classes)]
+        control_labels = [f"logit z{i}" for i in range(n_classes)]
+    else:
+        from softmax_lib.plotting import class_labels
 
-    names = class_labels(n_classes, labels)
+        names = class_labels(n_classes, labels)
+        control_labels = [f"logit z{i} ({name})" for i, name in enumerate(names)]
     controls = [
-        Control(f"z{i + 1}", f"logit z{i + 1} ({name})", _grid_with(positions, z), z)
-        for i, (name, z) in enumerate(zip(names, logits, strict=True))
+        Control(f"z{i}", label, _grid_with(positions, z), z)
+        for i, (label, z) in enumerate(zip(control_labels, logits, strict=True))
     ]
 
     def compute(settings):
         from softmax_lib.core import softmax
 
-        z = np.array([settings[f"z{i + 1}"] for i in range(n_classes)])
+        z = np.array([settings[f"z{i}"] for i in range(n_classes)])
         return {"logits": z, "probs": softmax(z)}
 
     def draw(ax, settings, result, title, gid_prefix):
@@ -89,7 +100,7 @@ def logits_explorer(
             result["probs"], names, ax=ax, title=title, show_values=False, gid_prefix=gid_prefix
         )
 
-    zs = ", ".join(f"{{z{i + 1}}}" for i in range(n_classes))
+    zs = ", ".join(f"{{z{i}}}" for i in range(n_classes))
     return Explorer(
         kind="logits",
         heading="Move the logits: softmax turns them into probabilities",
@@ -97,7 +108,7 @@ def logits_explorer(
         compute=compute,
         draw=draw,
         title=f"softmax of z = ({zs})",
-        static=Bars("probs", tuple(f"p{i + 1}" for i in range(n_classes))),
+        static=Bars("probs", tuple(f"p{i}" for i in range(n_classes))),
         figure_kind="Bar chart of the softmax probabilities",
     )
 
@@ -174,7 +185,11 @@ def temperature_explorer(
     def draw(ax, settings, result, title, gid_prefix):
         from softmax_lib.plotting import plot_probabilities
 
-        return plot_probabilities(result["probs"], names, ax=ax, title=title)
+        ax = plot_probabilities(result["probs"], names, ax=ax, title=title)
+        # Headroom for the value label of a bar near 1 (low T), below the title.
+        ax.set_ylim(0.0, 1.2)
+        ax.set_yticks(np.linspace(0.0, 1.0, 6))
+        return ax
 
     def readout(settings, result):
         probs = ", ".join(f"{p:.4f}" for p in result["probs"])
@@ -301,11 +316,12 @@ def jacobian_explorer(
             result["grad"],
             names,
             ax=right,
-            ylim=(-1.0, 1.0),
+            ylim=(-1.4, 1.4),  # room for the value labels of bars near -1 and 1
             ylabel="p - y",
             highlight=label,
             title=f"gradient p - y, true class {names[label]}",
         )
+        right.set_yticks(np.linspace(-1.0, 1.0, 5))
         figure.suptitle(title)
         return ax
 
