@@ -1,6 +1,7 @@
 # The Softmax Book: every command a contributor needs.
 #   make book   build the website into _build/html   (README command 1)
 #   make test   run every test                        (README command 2)
+#   make check  the fast lane: library tests only, offline, under a minute
 # Both create .venv and install pinned dependencies into it the first time, and
 # re-use it afterwards as long as pyproject.toml and the lock files are unchanged.
 
@@ -14,8 +15,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes for `make test` (the book build and browser tests stay on one of them).
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
-.PHONY: help book test lab serve lint format lock clean distclean env data vendor
+.PHONY: help book test check lab serve lint format lock clean distclean env data vendor
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +38,11 @@ book: $(STAMP) data ## Build the website into _build/html (re-executes every not
 vendor: $(STAMP) ## Fetch MathJax and axe-core from npm once (book and test do it themselves)
 	@$(BIN)/python tools/fetch_vendor.py
 
-test: $(STAMP) data ## Run every test (library, doctests, notebooks, lint, the book build)
+test: $(STAMP) data ## Run every test (library, doctests, notebooks, lint, the book build, browser)
+	@$(BIN)/python -m pytest -m "" --nbmake --nbmake-timeout=600 \
+	  --numprocesses=$(JOBS) --dist=loadgroup $(PYTEST_ARGS)
+
+check: $(STAMP) ## The fast lane: library unit, property and doctests (offline, no book build)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab

@@ -10,9 +10,6 @@ the speed.
 """
 
 import math
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -32,9 +29,6 @@ _BLOCK_ELEMS = 1 << 17
 # broadcasts along a short inner axis slowly, but along the long outer axis of
 # a transposed copy at full vector speed.
 _SHORT_ROW = 64
-# Inputs at least this large are split over two threads (numpy releases the
-# GIL inside ufuncs, so two blocks really run at the same time).
-_PARALLEL_ELEMS = 1 << 19
 # Below this many entries, row sums use math.fsum (less call overhead).
 _TINY = 256
 
@@ -366,50 +360,16 @@ def _patch_special_rows(xb, ob, lse, mode, bad):
             lse[i] = value
 
 
-def _cpus():
-    """CPUs this process may run on (the affinity mask, where available)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
+def _each(task, items):
+    """Run ``task(pull)`` once, where ``pull()`` hands out the next item (None at the end).
 
-
-def _idle_cpu():
-    """Is a second CPU likely to be free? (Results never depend on the answer.)
-
-    On a machine already saturated by other processes a helper thread gains
-    nothing and costs 10-20 % in hand-offs, so it is used only when the
-    one-minute load average leaves room for it.
-    """
-    cpus = _cpus()
-    if cpus < 2:
-        return False
-    try:
-        return os.getloadavg()[0] < cpus + 0.5
-    except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
-        return True
-
-
-def _in_threads(task, items, parallel=True):
-    """Run ``task(pull)`` on this thread and, if worthwhile, one more.
-
-    ``pull()`` hands out the next item of ``items`` (None when done) to
-    whichever thread asks first, so a thread slowed down by other load on the
-    machine simply takes fewer items. Returns the tasks' results.
+    The kernel runs on the calling thread only. An earlier version added a helper
+    thread for large inputs; measured, it made some shapes faster and others slower
+    and depended on the machine's load, so it was removed (benchmarks/bench_softmax.py).
+    To spread a large softmax over several cores or machines, pass a Dask array.
     """
     remaining = iter(items)
-    lock = threading.Lock()
-
-    def pull():
-        with lock:
-            return next(remaining, None)
-
-    if not parallel or len(items) < 2 or not _idle_cpu():
-        return [task(pull)]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        helper = pool.submit(task, pull)
-        mine = task(pull)
-        return [mine, helper.result()]
+    return [task(lambda: next(remaining, None))]
 
 
 def _long_row(x, o, mode):
@@ -455,7 +415,7 @@ def _long_row(x, o, mode):
                     parts.append(float(t.sum()))
         return parts
 
-    rest = math.fsum(p for parts in _in_threads(first_pass, chunks) for p in parts)
+    rest = math.fsum(p for parts in _each(first_pass, chunks) for p in parts)
     if mode == _SOFTMAX:
         # float64 output divides (one rounding, see _block); float16/32 output
         # multiplies by the reciprocal, whose extra float64 rounding is far
@@ -470,7 +430,7 @@ def _long_row(x, o, mode):
                     a, b = chunk
                     normalize(terms[a:b], scale, out=o[a:b], casting="same_kind")
 
-        _in_threads(second_pass, chunks)
+        _each(second_pass, chunks)
         return None
     log_rest = math.log1p(rest / tmax[0])
     if mode == _LOG_SOFTMAX:
@@ -484,12 +444,12 @@ def _long_row(x, o, mode):
                     np.subtract(x[a:b], m[0], out=t)
                     np.subtract(t, log_rest, out=o[a:b], casting="same_kind")
 
-        _in_threads(second_pass, chunks)
+        _each(second_pass, chunks)
     return m[0] + log_rest
 
 
 def _run(rows, mode, out_dtype):
-    """Run the kernel over all rows, in blocks, on up to two threads."""
+    """Run the kernel over all rows, in blocks of about 1 MiB."""
     n, size = rows.shape
     ob = None if mode == _LOGSUMEXP else np.empty((n, size), dtype=out_dtype)
     lse = np.empty(n) if mode == _LOGSUMEXP else None
@@ -526,7 +486,7 @@ def _run(rows, mode, out_dtype):
                     scratch2,
                 )
 
-    _in_threads(work, starts, parallel=n * size >= _PARALLEL_ELEMS)
+    _each(work, starts)
     return ob, lse
 
 

@@ -1,7 +1,7 @@
 """Accuracy of softmax and log_softmax against a 256-bit mpmath reference.
 
-The reference is computed here, from the exact binary values of the logits,
-for a seeded sample: widths 10 and 1000, logit scales 1, 100 and 10,000,
+The reference (softmax_lib.reference) is computed from the exact binary values of
+the logits, for a seeded sample: widths 10 and 1000, logit scales 1, 100 and 10,000,
 float32 and float64. Errors are in ULP of the dtype (``ulp_error``).
 Bounds (issue 3): softmax <= 4 ULP in float64 and <= 1 ULP in float32;
 log_softmax <= 4 ULP, its largest entry included.
@@ -13,49 +13,22 @@ import numpy as np
 import pytest
 
 from softmax_lib.core import log_softmax, softmax, ulp_error
+from softmax_lib.reference import ACCURACY_CASES, exact_softmax, seeded_logits
 
 mpmath = pytest.importorskip("mpmath")
 
-WIDTHS = {10: 40, 1000: 2}  # width -> number of rows
-SCALES = (1.0, 100.0, 10_000.0)
-DTYPES = (np.float64, np.float32)
 SOFTMAX_BOUND = {np.float64: 4.0, np.float32: 1.0}
 LOG_SOFTMAX_BOUND = 4.0
 
 
-def sample(width, scale, dtype, n_rows=None):
-    """Seeded logits, exactly representable in ``dtype``."""
-    seed = [width, int(scale), np.dtype(dtype).itemsize]
-    rng = np.random.default_rng(seed)
-    n_rows = n_rows or WIDTHS.get(width, 20)
-    return (rng.standard_normal((n_rows, width)) * scale).astype(dtype)
-
-
 @functools.cache
 def reference(width, scale, dtype, offset=0.0, rows=None):
-    """Exact softmax and log_softmax (as mpmath numbers) of ``sample(...) + offset``."""
-    logits = sample(width, scale, dtype, rows) + dtype(offset)
-    width = logits.shape[1]
-    probs = np.empty(logits.shape, dtype=object)
-    log_probs = np.empty(logits.shape, dtype=object)
-    with mpmath.workprec(256):
-        for i, row in enumerate(logits):
-            values = [mpmath.mpf(float(v)) for v in row]  # exact
-            k = max(range(width), key=values.__getitem__)
-            top = values[k]
-            terms = [mpmath.exp(v - top) for v in values]
-            # 1 + rest loses the tiny rest even at 256 bits (rest can be
-            # 1e-140 at scale 10,000): take log1p of the rest instead.
-            rest = mpmath.fsum(terms[:k] + terms[k + 1 :])
-            total = 1 + rest
-            log_total = mpmath.log1p(rest)
-            for j, (v, t) in enumerate(zip(values, terms, strict=True)):
-                probs[i, j] = t / total
-                log_probs[i, j] = (v - top) - log_total
-    return logits, probs, log_probs
+    """Seeded logits and their exact softmax and log_softmax (softmax_lib.reference)."""
+    logits = seeded_logits(width, scale, dtype, rows, offset)
+    return (logits, *exact_softmax(logits))
 
 
-CASES = [(w, s, d) for d in DTYPES for w in WIDTHS for s in SCALES]
+CASES = ACCURACY_CASES
 IDS = [f"{np.dtype(d).name}-w{w}-s{int(s)}" for w, s, d in CASES]
 
 
@@ -116,32 +89,3 @@ def test_scipy_exceeds_the_bound():
     logits, probs, log_probs = reference(1000, 100.0, np.float64)
     assert ulp_error(special.softmax(logits, axis=-1), probs).max() > 4.0
     assert ulp_error(special.log_softmax(logits, axis=-1), log_probs).max() > 4.0
-
-
-def accuracy_table():
-    """Max ULP per dtype, width and scale (run this file as a script)."""
-    special = pytest.importorskip("scipy.special")
-    lines = [
-        f"{'dtype':8} {'width':>5} {'scale':>6} | {'softmax':>8} {'scipy':>10} | "
-        f"{'log_softmax':>11} {'scipy':>10} | {'naive':>10}"
-    ]
-    for width, scale, dtype in CASES:
-        logits, probs, log_probs = reference(width, scale, dtype)
-        with np.errstate(all="ignore"):
-            naive = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
-        cells = [
-            ulp_error(softmax(logits), probs).max(),
-            ulp_error(special.softmax(logits, axis=-1), probs).max(),
-            ulp_error(log_softmax(logits), log_probs).max(),
-            ulp_error(special.log_softmax(logits, axis=-1), log_probs).max(),
-            ulp_error(naive, probs).max(),
-        ]
-        lines.append(
-            f"{np.dtype(dtype).name:8} {width:5d} {int(scale):6d} | {cells[0]:8.2f} "
-            f"{cells[1]:10.3g} | {cells[2]:11.2f} {cells[3]:10.3g} | {cells[4]:10.3g}"
-        )
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(accuracy_table())
