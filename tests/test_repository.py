@@ -87,3 +87,10 @@ def test_ci_runs_the_readme_test_command(repo):
 def test_gitignore_covers_outputs_and_data(repo, pattern):
     lines = (repo / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert pattern in lines
+
+
+def test_license_file_matches_the_package_metadata(repo):
+    pyproject = (repo / "pyproject.toml").read_text(encoding="utf-8")  # no tomllib on 3.10
+    assert '\nlicense = "MIT"\n' in pyproject
+    assert 'license-files = ["LICENSE"]' in pyproject
+    assert (repo / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")

@@ -21,6 +21,8 @@ fi
 
 ver=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 lock="requirements/lock-py$ver.txt"
+# An empty array under `set -u` is an error in bash before 4.4 (macOS ships 3.2), hence
+# the ${constraint[@]+...} form below.
 constraint=()
 if [ -f "$lock" ]; then
   constraint=(--constraint "$lock")
@@ -31,7 +33,7 @@ else
 fi
 
 if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "${constraint[@]}" --editable ".[dev]"; then
+    ${constraint[@]+"${constraint[@]}"} --editable ".[dev]"; then
   fail "pip could not install the dependencies (its message is above). It needs the
        package index (PyPI) or a local copy: with no network, fill a folder once
        with 'pip download -d WHEELS -r $lock' on a connected machine and run
