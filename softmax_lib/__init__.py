@@ -19,6 +19,7 @@ first use, so ``import softmax_lib`` stays light. For example:
 
 import importlib
 
+from softmax_lib.attention import attention, tiled_attention
 from softmax_lib.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -28,7 +29,14 @@ from softmax_lib.core import log_softmax, logsumexp, naive_softmax, softmax, ulp
 from softmax_lib.grad import check_gradient, softmax_jacobian, softmax_vjp
 from softmax_lib.losses import cross_entropy, cross_entropy_grad, entropy
 from softmax_lib.metrics import confusion_matrix
-from softmax_lib.regression import SoftmaxRegression
+from softmax_lib.online import (
+    SoftmaxState,
+    merge_states,
+    softmax_state,
+    state_log_softmax,
+    state_logsumexp,
+    state_softmax,
+)
 
 __version__ = "0.1.0"
 
@@ -57,6 +65,15 @@ __all__ = [  # noqa: RUF022 (grouped by topic; the API page follows this order)
     "reliability_curve",
     "fit_temperature",
     "confusion_matrix",
+    # online softmax, attention and Dask (Chapter 6)
+    "softmax_state",
+    "merge_states",
+    "state_logsumexp",
+    "state_softmax",
+    "state_log_softmax",
+    "SoftmaxState",
+    "attention",
+    "tiled_attention",
 ]
 
 _LAZY_SUBMODULES = ("notebook", "plotting", "widgets")
@@ -65,6 +82,8 @@ _LAZY_SUBMODULES = ("notebook", "plotting", "widgets")
 _LAZY_ATTRIBUTES = dict.fromkeys(
     ("MNISTError", "fetch_mnist", "load_mnist", "read_idx"), "datasets"
 )
+# SoftmaxRegression is a scikit-learn estimator: scikit-learn is imported on first use.
+_LAZY_ATTRIBUTES["SoftmaxRegression"] = "regression"
 
 
 def __getattr__(name):

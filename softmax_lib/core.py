@@ -83,6 +83,11 @@ from softmax_lib._validation import as_float_array
 __all__ = ["log_softmax", "logsumexp", "naive_softmax", "softmax", "ulp_error"]
 
 
+def _is_dask(x):
+    """Is ``x`` a Dask array? (Checked without importing dask; see Chapter 6.)"""
+    return type(x).__module__.startswith("dask")
+
+
 def softmax(x, axis=-1, *, temperature=1.0, where=None):
     r"""Softmax of ``x`` along ``axis``: probabilities that sum to 1.
 
@@ -173,6 +178,10 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
     >>> softmax(np.zeros((2, 4), dtype=np.float32), axis=1).dtype
     dtype('float32')
     """
+    if _is_dask(x):
+        from softmax_lib import _dask
+
+        return _dask.softmax(x, axis, temperature=temperature, where=where)
     return _normalized(x, axis, temperature, where, _SOFTMAX)
 
 
@@ -245,6 +254,10 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
     >>> print(log_softmax([0.0, np.inf, np.inf]).round(4))
     [   -inf -0.6931 -0.6931]
     """
+    if _is_dask(x):
+        from softmax_lib import _dask
+
+        return _dask.log_softmax(x, axis, temperature=temperature, where=where)
     return _normalized(x, axis, temperature, where, _LOG_SOFTMAX)
 
 
@@ -324,6 +337,12 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
     >>> print(f"{value:.3f} {sign:.0f}")
     0.000 -1
     """
+    if _is_dask(x):
+        from softmax_lib import _dask
+
+        return _dask.logsumexp(
+            x, axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where
+        )
     x, axes, out_dtype, mask, shape = _prepare(x, axis, 1.0, where)
     reduced_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
     if b is not None:
