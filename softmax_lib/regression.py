@@ -8,76 +8,131 @@ mean cross-entropy plus an L2 penalty :math:`\tfrac{\lambda}{2}\lVert W\rVert^2`
 with minibatch stochastic gradient descent, using the gradient
 :math:`\partial L / \partial W = (\hat y - y)\, x^\top`.
 
-The interface follows scikit-learn's: ``fit`` returns the model, and
-``predict_proba``, ``predict``, ``score`` and ``decision_function`` work on a
-2-D array of samples.
+:class:`SoftmaxRegression` is a scikit-learn estimator: it inherits from
+scikit-learn's ``ClassifierMixin`` and ``BaseEstimator``, so it has
+``get_params`` and ``set_params``, works with ``clone``, ``Pipeline``,
+``GridSearchCV`` and ``cross_val_score``, and passes scikit-learn's estimator
+checks (``tests/test_sklearn_contract.py`` runs them and lists the one it skips,
+with the reason). Why a dependency rather than a look-alike: the contract is
+more than two methods (parameter introspection, cloning, tags, fitted-state
+checks, input validation with feature names, the repr), and only inheriting it
+keeps it right as scikit-learn evolves. The dependency is confined to this
+module: ``import softmax_lib`` stays numpy-only and imports this module (hence
+scikit-learn) the first time ``softmax_lib.SoftmaxRegression`` is used. Install
+it with ``pip install 'softmax-lib[sklearn]'`` (the ``notebooks`` extra, and so
+``book``, ``test`` and ``dev``, include it, as does ``bench``).
+
+Input follows the library's one input policy (:mod:`softmax_lib._validation`):
+the labels ``y`` may be any sortable values (integers, whole-number floats,
+strings, ...) and ``predict`` returns them. Training says when it goes wrong:
+a :class:`TrainingWarning` when the features look unscaled or the loss climbs
+far above its start, and a ``ValueError`` when the loss overflows.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils.validation import check_is_fitted, validate_data
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "softmax_lib.SoftmaxRegression needs scikit-learn (it is a scikit-learn estimator);"
+        " install it with: pip install 'softmax-lib[sklearn]'"
+    ) from exc
+
+from softmax_lib._validation import (
+    as_class_labels,
+    check_choice,
+    check_count,
+    check_feature_dtype,
+    check_real,
+)
 from softmax_lib.core import log_softmax, softmax
 
-__all__ = ["SoftmaxRegression"]
+__all__ = ["SoftmaxRegression", "TrainingWarning"]
+
+#: Features larger than this (in absolute value) trigger the "unscaled" warning.
+UNSCALED = 100.0
+#: A training loss this many times its starting value (log K) means divergence.
+DIVERGED = 10.0
 
 
-class SoftmaxRegression:
+class TrainingWarning(UserWarning):
+    """Training went wrong in a way that does not stop it.
+
+    Emitted by :meth:`SoftmaxRegression.fit` when the features look unscaled
+    (some absolute value above 100, e.g. raw 0-255 pixels) or when the training
+    loss climbs to more than 10 times its starting value :math:`\\log K` (the
+    learning rate is too large). A loss that overflows to infinity or NaN is a
+    ``ValueError`` instead.
+    """
+
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     r"""Softmax regression classifier trained with minibatch SGD and momentum.
+
+    A scikit-learn estimator: the constructor only stores the hyper-parameters;
+    they are checked by :meth:`fit`.
 
     Parameters
     ----------
     learning_rate : float, default 0.5
-        Initial step size of SGD. It decays to 0 along a cosine over the
+        Initial step size of SGD, positive. It decays to 0 along a cosine over the
         epochs (``schedule="cosine"``) or stays constant (``"constant"``).
     n_epochs : int, default 10
-        Passes over the training set.
+        Passes over the training set, at least 1.
     batch_size : int, default 256
-        Samples per SGD step.
+        Samples per SGD step, at least 1.
     momentum : float, default 0.9
         Heavy-ball momentum in [0, 1).
     l2 : float, default 1e-4
-        Strength :math:`\lambda` of the L2 penalty
+        Strength :math:`\lambda \ge 0` of the L2 penalty
         :math:`\tfrac{\lambda}{2}\lVert W\rVert^2` on the weights (not the biases).
     schedule : {"cosine", "constant"}, default "cosine"
-        The learning-rate schedule.
-    random_state : int, default 0
-        Seed of the minibatch shuffling; the same seed gives the same model.
+        The learning-rate schedule: step :math:`t` of :math:`S` uses
+        :math:`\eta_t = \tfrac{\eta}{2}(1 + \cos(\pi t / S))` (cosine) or
+        :math:`\eta_t = \eta` (constant).
+    random_state : int or None, default 0
+        Seed of the minibatch shuffling (anything :func:`numpy.random.default_rng`
+        takes); the same seed gives the same model.
     progress : bool, default True
         Show a progress bar during ``fit`` (tqdm's notebook-aware bar, if tqdm is
         installed); False trains silently.
 
     Attributes
     ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels seen in ``fit`` (or given as ``classes``), sorted;
+        :meth:`predict` returns these values.
     coef_ : ndarray of shape (n_classes, n_features)
         The weights :math:`W`; row :math:`i` is the evidence each feature gives
-        for class :math:`i` (float32).
+        for class ``classes_[i]`` (float32).
     intercept_ : ndarray of shape (n_classes,)
         The biases :math:`b` (float32).
-    classes_ : ndarray of shape (n_classes,)
-        The class labels ``0, 1, ..., n_classes - 1``.
     n_features_in_ : int
         Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names, if ``X`` was a pandas DataFrame with string column names.
     history_ : dict of lists
-        Per epoch: ``"epoch"``, ``"loss"`` and ``"accuracy"`` on the training set
-        (mean cross-entropy including the penalty, and accuracy), and
-        ``"val_loss"`` and ``"val_accuracy"`` when validation data is given;
-        ``"seconds"`` is the cumulative training time.
-
-    Raises
-    ------
-    ValueError
-        From the constructor, for a hyper-parameter out of range; from ``fit`` and
-        the prediction methods, for bad input (wrong shape, NaN or infinity, labels
-        that are not integers in ``[0, n_classes)``, a feature-count mismatch, or
-        prediction before ``fit``).
+        One entry per epoch, starting with epoch 0 (the zero weights, before any
+        step): ``"epoch"``; ``"loss"``, the mean cross-entropy on the training set
+        (without the penalty); ``"objective"``, that plus the penalty
+        :math:`\tfrac{\lambda}{2}\lVert W\rVert^2`, the function SGD minimises;
+        ``"accuracy"`` on the training set; ``"val_loss"`` and ``"val_accuracy"``,
+        the mean cross-entropy (without the penalty) and the accuracy on the
+        validation data, when it is given; ``"seconds"``, the cumulative training
+        time.
 
     See Also
     --------
     softmax_lib.datasets.load_mnist : The data of Chapter 5.
+    sklearn.linear_model.LogisticRegression : The same model, fitted by L-BFGS.
 
     Notes
     -----
@@ -105,6 +160,19 @@ class SoftmaxRegression:
     0.93
     >>> model.predict_proba(X[:2]).sum(axis=1).round(6)
     array([1., 1.], dtype=float32)
+
+    Any sortable labels work, and it is a scikit-learn estimator:
+
+    >>> names = np.array(["low", "mid", "high"])[y]
+    >>> model = SoftmaxRegression(n_epochs=20, progress=False).fit(X, names)
+    >>> model.classes_
+    array(['high', 'low', 'mid'], dtype='<U4')
+    >>> model.predict(X[:3])
+    array(['mid', 'mid', 'mid'], dtype='<U4')
+    >>> from sklearn.model_selection import cross_val_score
+    >>> scores = cross_val_score(SoftmaxRegression(progress=False), X, y, cv=3)
+    >>> print(scores.round(2))
+    [0.89 0.9  0.89]
     """
 
     def __init__(
@@ -116,33 +184,9 @@ class SoftmaxRegression:
         momentum: float = 0.9,
         l2: float = 1e-4,
         schedule: str = "cosine",
-        random_state: int = 0,
+        random_state: int | None = 0,
         progress: bool = True,
     ):
-        checks = {
-            "learning_rate": math.isfinite(learning_rate) and learning_rate > 0,
-            "n_epochs": isinstance(n_epochs, int) and n_epochs >= 1,
-            "batch_size": isinstance(batch_size, int) and batch_size >= 1,
-            "momentum": 0 <= momentum < 1,
-            "l2": math.isfinite(l2) and l2 >= 0,
-            "schedule": schedule in ("cosine", "constant"),
-        }
-        bad = [name for name, ok in checks.items() if not ok]
-        if bad:
-            values = {
-                "learning_rate": learning_rate,
-                "n_epochs": n_epochs,
-                "batch_size": batch_size,
-                "momentum": momentum,
-                "l2": l2,
-                "schedule": schedule,
-            }
-            detail = ", ".join(f"{name}={values[name]!r}" for name in bad)
-            raise ValueError(
-                f"invalid hyper-parameter(s): {detail} (learning_rate must be positive and"
-                " finite, n_epochs and batch_size positive integers, momentum in [0, 1),"
-                " l2 >= 0, schedule 'cosine' or 'constant')"
-            )
         self.learning_rate = learning_rate
         self.n_epochs = n_epochs
         self.batch_size = batch_size
@@ -152,30 +196,27 @@ class SoftmaxRegression:
         self.random_state = random_state
         self.progress = progress
 
-    def __repr__(self) -> str:
-        return (
-            f"SoftmaxRegression(learning_rate={self.learning_rate}, n_epochs={self.n_epochs},"
-            f" batch_size={self.batch_size}, momentum={self.momentum}, l2={self.l2},"
-            f" schedule={self.schedule!r}, random_state={self.random_state})"
-        )
-
     # --- Training --------------------------------------------------------------------------
 
-    def fit(
-        self, X, y, *, X_val=None, y_val=None, n_classes=None, callback=None
-    ) -> SoftmaxRegression:
-        """Train on ``X`` (n_samples, n_features) with integer labels ``y``.
+    def fit(self, X, y, *, X_val=None, y_val=None, classes=None, callback=None):
+        """Train on ``X`` (n_samples, n_features) with class labels ``y``.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
-            Training inputs (converted to float32).
+            Training inputs (converted to float32). Features of order 1 (e.g.
+            pixels scaled to [0, 1], or standardised columns) suit the default
+            learning rate; a :class:`TrainingWarning` says when they do not.
         y : array_like of shape (n_samples,)
-            Class labels, integers ``0 .. n_classes - 1``.
+            Class labels: integers, whole-number floats, strings or any sortable
+            values, at least two distinct ones.
         X_val, y_val : array_like, optional
-            Validation data, evaluated after each epoch into ``history_``.
-        n_classes : int, optional
-            Number of classes; default ``max(y) + 1``.
+            Validation data, evaluated after each epoch into ``history_``; the
+            labels ``y_val`` must be among the classes.
+        classes : array_like, optional
+            All the class labels the model should know, when ``y`` may lack some
+            (e.g. a few samples of MNIST: ``classes=range(10)``). Default: the
+            labels in ``y``.
         callback : callable, optional
             Called as ``callback(model)`` after every epoch, once ``history_`` holds
             that epoch (e.g. to redraw a live learning curve). Its return value is
@@ -185,81 +226,163 @@ class SoftmaxRegression:
         -------
         SoftmaxRegression
             The fitted model (``self``).
+
+        Raises
+        ------
+        ValueError
+            For a hyper-parameter out of range, bad input (wrong shape, NaN or
+            infinity, fewer than 2 classes, a float label that is not a whole
+            number, a feature-count mismatch of ``X_val``), or a loss that
+            overflows (a learning rate far too large).
+        TypeError
+            For a hyper-parameter or input of the wrong kind (see
+            :mod:`softmax_lib._validation`).
+
+        Warns
+        -----
+        TrainingWarning
+            When the features look unscaled, or the loss climbs far above its
+            starting value.
         """
-        X = _check_X(X, "X")
+        params = self._checked_params()
+        check_feature_dtype(X, "X")
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
+        self.classes_, y = self._encode_fit_labels(y, classes)
         n_samples, n_features = X.shape
-        n_classes = _infer_n_classes(y, n_classes)
-        y = _check_labels(y, n_samples, n_classes, "y")
+        n_classes = len(self.classes_)
         validation = None
         if (X_val is None) != (y_val is None):
             raise ValueError("give both X_val and y_val, or neither")
         if X_val is not None:
-            X_val = _check_X(X_val, "X_val", n_features)
-            validation = (X_val, _check_labels(y_val, len(X_val), n_classes, "y_val"))
+            X_val = self._check_X(X_val, "X_val")
+            validation = (X_val, self._encode(y_val, len(X_val), "y_val"))
+        _warn_if_unscaled(X)
 
         W = np.zeros((n_classes, n_features), dtype=np.float32)
         b = np.zeros(n_classes, dtype=np.float32)
         velocity_W = np.zeros_like(W)
         velocity_b = np.zeros_like(b)
         rng = np.random.default_rng(self.random_state)
-        steps_per_epoch = math.ceil(n_samples / self.batch_size)
-        total_steps = steps_per_epoch * self.n_epochs
-        l2 = np.float32(self.l2)
-        momentum = np.float32(self.momentum)
+        batch_size = params["batch_size"]
+        steps_per_epoch = math.ceil(n_samples / batch_size)
+        total_steps = steps_per_epoch * params["n_epochs"]
+        l2 = np.float32(params["l2"])
+        momentum = np.float32(params["momentum"])
         self.coef_, self.intercept_ = W, b
-        self.classes_ = np.arange(n_classes)
-        self.n_features_in_ = n_features
-        self.history_ = {key: [] for key in ("epoch", "loss", "accuracy", "seconds")}
+        keys = ("epoch", "loss", "objective", "accuracy", "seconds")
+        self.history_ = {key: [] for key in keys}
         if validation is not None:
             self.history_.update(val_loss=[], val_accuracy=[])
+        self._record(0, X, y, validation, 0.0)  # epoch 0: the zero weights
+        start_loss = math.log(n_classes)  # zero weights: the uniform distribution
+        warned = False
 
-        bar = _progress_bar(self.n_epochs, self.progress)
+        bar = _progress_bar(params["n_epochs"], self.progress)
         start = time.perf_counter()
         step = 0
-        for epoch in range(1, self.n_epochs + 1):
+        for epoch in range(1, params["n_epochs"] + 1):
             order = rng.permutation(n_samples)
-            for first in range(0, n_samples, self.batch_size):
-                batch = order[first : first + self.batch_size]
-                X_batch = X[batch]
-                # Forward: probabilities; backward: P - Y, averaged over the batch.
-                residual = softmax(X_batch @ W.T + b)
-                residual[np.arange(len(batch)), y[batch]] -= 1.0
-                residual /= np.float32(len(batch))
-                grad_W = residual.T @ X_batch
-                grad_W += l2 * W
-                rate = np.float32(self._rate(step, total_steps))
-                velocity_W *= momentum
-                velocity_W -= rate * grad_W
-                velocity_b *= momentum
-                velocity_b -= rate * residual.sum(axis=0)
-                W += velocity_W
-                b += velocity_b
-                step += 1
-            self._record(epoch, X, y, validation, time.perf_counter() - start)
+            with np.errstate(over="ignore", invalid="ignore"):  # reported below
+                for first in range(0, n_samples, batch_size):
+                    batch = order[first : first + batch_size]
+                    X_batch = X[batch]
+                    # Forward: probabilities; backward: P - Y, averaged over the batch.
+                    residual = softmax(X_batch @ W.T + b)
+                    residual[np.arange(len(batch)), y[batch]] -= 1.0
+                    residual /= np.float32(len(batch))
+                    grad_W = residual.T @ X_batch
+                    grad_W += l2 * W
+                    rate = np.float32(_rate(params, step, total_steps))
+                    velocity_W *= momentum
+                    velocity_W -= rate * grad_W
+                    velocity_b *= momentum
+                    velocity_b -= rate * residual.sum(axis=0)
+                    W += velocity_W
+                    b += velocity_b
+                    step += 1
+                self._record(epoch, X, y, validation, time.perf_counter() - start)
+            loss = self.history_["objective"][-1]  # cross-entropy + penalty
+            if not math.isfinite(loss):
+                if bar is not None:
+                    bar.close()
+                del self.coef_, self.intercept_  # the model is not usable
+                raise ValueError(
+                    f"training diverged: the loss is {loss} after epoch {epoch} (it started"
+                    f" at {start_loss:.3g}). Lower the learning rate (now"
+                    f" {params['learning_rate']:g}) or scale the features."
+                )
+            if loss > DIVERGED * start_loss and not warned:
+                warned = True
+                warnings.warn(
+                    f"the training loss is {loss:.3g} after epoch {epoch}, more than"
+                    f" {DIVERGED:g} times its start ({start_loss:.3g}): training is"
+                    f" diverging. Lower the learning rate (now {params['learning_rate']:g})"
+                    " or scale the features.",
+                    TrainingWarning,
+                    stacklevel=2,
+                )
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(loss=f"{self.history_['loss'][-1]:.4f}")
+                bar.set_postfix(objective=f"{loss:.4f}")
             if callback is not None:
                 callback(self)
         if bar is not None:
             bar.close()
         return self
 
-    def _rate(self, step: int, total_steps: int) -> float:
-        if self.schedule == "constant":
-            return self.learning_rate
-        return 0.5 * self.learning_rate * (1.0 + math.cos(math.pi * step / total_steps))
+    def _checked_params(self) -> dict:
+        """The hyper-parameters, checked against the input policy (in ``fit``)."""
+        if not isinstance(self.progress, bool | np.bool_):
+            raise TypeError(f"progress must be True or False; got {self.progress!r}")
+        return {
+            "learning_rate": check_real(self.learning_rate, "learning_rate", low=0, low_open=True),
+            "n_epochs": check_count(self.n_epochs, "n_epochs"),
+            "batch_size": check_count(self.batch_size, "batch_size"),
+            "momentum": check_real(self.momentum, "momentum", low=0, high=1, high_open=True),
+            "l2": check_real(self.l2, "l2", low=0),
+            "schedule": check_choice(self.schedule, "schedule", ("cosine", "constant")),
+        }
+
+    def _encode_fit_labels(self, y, classes):
+        seen, indices = as_class_labels(y, "y")
+        if classes is not None:
+            known, _ = as_class_labels(np.asarray(classes).reshape(-1), "classes")
+            missing = ~np.isin(seen, known)
+            if missing.any():
+                raise ValueError(f"y has labels not in classes: {seen[missing][:5].tolist()}")
+            indices = np.searchsorted(known, seen)[indices]
+            seen = known
+        if len(seen) < 2:
+            raise ValueError(
+                f"y has {len(seen)} class ({seen.tolist()}): a classifier needs samples of"
+                " at least 2 classes"
+            )
+        return seen, indices
+
+    def _encode(self, labels, n_samples: int, name: str) -> np.ndarray:
+        """Indices into ``classes_`` of the labels ``labels`` (all must be known)."""
+        values, indices = as_class_labels(labels, name)
+        if len(indices) != n_samples:
+            raise ValueError(f"{name} has {len(indices)} labels for {n_samples} samples")
+        position = np.searchsorted(self.classes_, values).clip(0, len(self.classes_) - 1)
+        unknown = self.classes_[position] != values
+        if unknown.any():
+            raise ValueError(
+                f"{name} has labels the model was not trained on: {values[unknown][:5].tolist()}"
+            )
+        return position[indices]
 
     def _record(self, epoch, X, y, validation, seconds) -> None:
         penalty = 0.5 * self.l2 * float(np.sum(self.coef_.astype(np.float64) ** 2))
         loss, accuracy = self._loss_and_accuracy(X, y)
         self.history_["epoch"].append(epoch)
-        self.history_["loss"].append(loss + penalty)
+        self.history_["loss"].append(loss)  # the cross-entropy alone
+        self.history_["objective"].append(loss + penalty)  # what SGD minimises
         self.history_["accuracy"].append(accuracy)
         self.history_["seconds"].append(seconds)
         if validation is not None:
             val_loss, val_accuracy = self._loss_and_accuracy(*validation)
-            self.history_["val_loss"].append(val_loss + penalty)
+            self.history_["val_loss"].append(val_loss)  # no penalty: a plain NLL
             self.history_["val_accuracy"].append(val_accuracy)
 
     def _loss_and_accuracy(self, X, y) -> tuple[float, float]:
@@ -271,77 +394,142 @@ class SoftmaxRegression:
 
     # --- Prediction ------------------------------------------------------------------------
 
-    def decision_function(self, X) -> np.ndarray:
-        """Return the logits :math:`X W^\\top + b`, shape (n_samples, n_classes)."""
-        self._check_fitted()
-        X = _check_X(X, "X", self.n_features_in_)
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "coef_")
+
+    def _check_X(self, X, name: str = "X") -> np.ndarray:
+        check_feature_dtype(X, name)
+        try:
+            return validate_data(self, X, dtype=np.float32, reset=False)
+        except ValueError as exc:
+            if name == "X":
+                raise
+            raise ValueError(f"{name}: {exc}") from None
+
+    def _logits(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = self._check_X(X)
         return X @ self.coef_.T + self.intercept_
 
+    def decision_function(self, X) -> np.ndarray:
+        """Return the logits :math:`X W^\\top + b` of each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Samples with the features seen in ``fit``.
+
+        Returns
+        -------
+        ndarray of float32, shape (n_samples, n_classes) or (n_samples,)
+            The logits, one column per class of ``classes_``. With two classes,
+            as in scikit-learn, the single column :math:`z_1 - z_0`: the log-odds
+            of ``classes_[1]``, positive where it is predicted.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            For bad input (not 2-D, NaN or infinity, a different number of features).
+        """
+        logits = self._logits(X)
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
     def predict_proba(self, X) -> np.ndarray:
-        """Return the class probabilities ``softmax(decision_function(X))``."""
-        return softmax(self.decision_function(X))
+        """Return the class probabilities ``softmax(logits)``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Samples with the features seen in ``fit``.
+
+        Returns
+        -------
+        ndarray of float32, shape (n_samples, n_classes)
+            Row ``n`` is the distribution over ``classes_`` for sample ``n``; it
+            sums to 1.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            For bad input, as in :meth:`decision_function`.
+        """
+        return softmax(self._logits(X))
 
     def predict(self, X) -> np.ndarray:
-        """Return the most probable class of each sample."""
-        return self.decision_function(X).argmax(axis=1)
+        """Return the most probable class of each sample.
 
-    def score(self, X, y) -> float:
-        """Return the accuracy: the fraction of samples whose class is predicted right."""
-        self._check_fitted()
-        predictions = self.predict(X)
-        y = _check_labels(y, len(predictions), len(self.classes_), "y")
-        return float(np.mean(predictions == y))
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Samples with the features seen in ``fit``.
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise ValueError("this SoftmaxRegression is not fitted yet: call fit(X, y) first")
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_`` (the arg max of the logits; ties go to the
+            first class).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            For bad input, as in :meth:`decision_function`.
+        """
+        best = self._logits(X).argmax(axis=1)
+        return self.classes_[best]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Return the accuracy: the fraction of samples whose class is predicted right.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Samples with the features seen in ``fit``.
+        y : array_like of shape (n_samples,)
+            Their true labels (values from ``classes_``).
+        sample_weight : array_like of shape (n_samples,), optional
+            Weights of the samples (scikit-learn's interface); default all 1.
+
+        Returns
+        -------
+        float
+            The (weighted) mean of ``predict(X) == y``, in [0, 1].
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            For bad input, as in :meth:`decision_function`.
+        """
+        return float(super().score(X, y, sample_weight=sample_weight))
 
 
-# --- Input checks ---------------------------------------------------------------------------
+def _rate(params: dict, step: int, total_steps: int) -> float:
+    """The learning rate of step ``step`` (0-based) of ``total_steps``."""
+    if params["schedule"] == "constant":
+        return params["learning_rate"]
+    rate = params["learning_rate"]
+    return 0.5 * rate * (1.0 + math.cos(math.pi * step / total_steps))
 
 
-def _check_X(X, name: str, n_features: int | None = None) -> np.ndarray:
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if len(X) == 0:
-        raise ValueError(f"{name} has no samples")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was fitted with {n_features}"
+def _warn_if_unscaled(X: np.ndarray) -> None:
+    largest = float(np.abs(X).max()) if X.size else 0.0
+    if largest > UNSCALED:
+        warnings.warn(
+            f"the features look unscaled: their largest absolute value is {largest:g}."
+            " SGD with the default learning rate expects features of order 1: scale them,"
+            " e.g. X / 255 for pixels, or StandardScaler() in a Pipeline.",
+            TrainingWarning,
+            stacklevel=3,
         )
-    X = X.astype(np.float32, copy=False)
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinity")
-    return X
-
-
-def _infer_n_classes(y, n_classes) -> int:
-    if n_classes is not None:
-        if not isinstance(n_classes, int | np.integer) or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-        return int(n_classes)
-    y = np.asarray(y)
-    if y.size == 0 or y.dtype.kind not in "iu":
-        return 2  # _check_labels reports the actual problem
-    return max(int(y.max()) + 1, 2)
-
-
-def _check_labels(y, n_samples: int, n_classes: int, name: str) -> np.ndarray:
-    y = np.asarray(y)
-    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-        y = y.astype(np.int64)  # 3.0 is the integer 3
-    if y.dtype.kind not in "iu":
-        raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}")
-    if y.shape != (n_samples,):
-        raise ValueError(f"{name} must have shape ({n_samples},) to match X, got {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(
-            f"{name} has labels outside 0..{n_classes - 1}: found {int(y.min())}..{int(y.max())}"
-        )
-    return y.astype(np.int64, copy=False)
 
 
 def _progress_bar(total: int, enabled: bool):
