@@ -49,7 +49,7 @@ from softmax_lib._validation import as_float_array
 from softmax_lib.core import softmax
 from softmax_lib.online import _rescale, _state_and_terms, merge_states
 
-__all__ = ["attention", "tiled_attention"]
+__all__ = ["attention", "tiled_attention", "working_memory"]
 
 
 def _inputs(q, k, v, mask, scale):
@@ -311,3 +311,48 @@ def _query_block(qb, k, v, mask, causal, scale, rows, bk):
     out = acc / total
     out = np.where((state.max == -np.inf) & (total > 0), np.nan, out)
     return np.where(total == 0, 0.0, out)
+
+
+def working_memory(n, m=None, d_v=64, block_size=None, itemsize=8):
+    r"""A model of the bytes attention holds at its peak: direct or tiled.
+
+    Parameters
+    ----------
+    n : int or array_like
+        Queries N.
+    m : int or array_like, optional
+        Keys M (default: N, self-attention).
+    d_v : int, optional
+        Width of the values (and of the output).
+    block_size : int, optional
+        None for :func:`attention`; the tile size B for :func:`tiled_attention`.
+    itemsize : int, optional
+        Bytes per number (8 for float64, in which both compute).
+
+    Returns
+    -------
+    bytes : int or ndarray
+        ``itemsize * (2 * N * M + N * d_v)`` for direct attention (the scores
+        and the probabilities, and the output);
+        ``itemsize * (N * d_v + 10 * B * B)`` for tiled attention (the output
+        and about ten B×B arrays of one tile).
+
+    Notes
+    -----
+    A model, not a measurement: it counts the arrays whose size grows with N,
+    M or B, and leaves out the inputs (which both need) and small fixed
+    buffers. ``tests/test_attention.py`` and Chapter 6 check it against
+    ``tracemalloc``'s peaks (the direct kernel also keeps two blocks of
+    scratch of 1 MiB, which matters only for small N).
+
+    Examples
+    --------
+    >>> from softmax_lib.attention import working_memory
+    >>> print(working_memory(4096) / 2**20, working_memory(4096, block_size=128) / 2**20)
+    258.0 3.25
+    """
+    n = np.asarray(n)
+    m = n if m is None else np.asarray(m)
+    held = 2 * n * m if block_size is None else 10 * block_size * block_size
+    result = itemsize * (held + n * d_v)
+    return int(result) if np.ndim(result) == 0 else result

@@ -35,6 +35,12 @@ from softmax_lib.plotting.classifier import (  # noqa: E402
     plot_weight_images,
 )
 from softmax_lib.plotting.common import class_labels  # noqa: E402
+from softmax_lib.plotting.scale import (  # noqa: E402
+    plot_attention_memory,
+    plot_online_step,
+    plot_online_trace,
+    plot_score_variance,
+)
 from softmax_lib.plotting.softmax import (  # noqa: E402
     plot_jacobian,
     plot_naive_vs_stable,
@@ -45,6 +51,7 @@ from softmax_lib.plotting.softmax import (  # noqa: E402
 __all__ = [
     "DIGITS",
     "class_labels",
+    "plot_attention_memory",
     "plot_confusion_matrix",
     "plot_digit",
     "plot_digits",
@@ -52,9 +59,12 @@ __all__ = [
     "plot_jacobian",
     "plot_learning_curves",
     "plot_naive_vs_stable",
+    "plot_online_step",
+    "plot_online_trace",
     "plot_prediction",
     "plot_probabilities",
     "plot_reliability_diagram",
+    "plot_score_variance",
     "plot_temperature_sweep",
     "plot_weight_images",
 ]

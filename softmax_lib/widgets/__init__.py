@@ -51,6 +51,7 @@ from softmax_lib.widgets.framework import (  # noqa: E402
 )
 from softmax_lib.widgets.mnist import mnist_explorer  # noqa: E402
 from softmax_lib.widgets.overflow import overflow_explorer  # noqa: E402
+from softmax_lib.widgets.scale import online_softmax_explorer, tiled_memory_explorer  # noqa: E402
 from softmax_lib.widgets.softmax import (  # noqa: E402
     jacobian_explorer,
     logits_explorer,
@@ -66,6 +67,8 @@ __all__ = [
     "live_learning_curves",
     "logits_explorer",
     "mnist_explorer",
+    "online_softmax_explorer",
     "overflow_explorer",
     "temperature_explorer",
+    "tiled_memory_explorer",
 ]
