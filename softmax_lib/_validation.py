@@ -232,19 +232,16 @@ def as_dtype(dtype, name, allowed):
 # --- Class indices and class labels -------------------------------------------------------
 
 
-def _whole_floats_to_int(values, name):
+def _whole_floats_to_int(values, name, hint=""):
     """Float labels that are whole numbers become int64; others are a ValueError."""
     finite = np.isfinite(values)
     if not finite.all():
-        bad = values[~finite].flat[0]
-        raise ValueError(f"{name} must be whole numbers; got {bad!r}")
+        bad = float(values[~finite].flat[0])
+        raise ValueError(f"{name} must be whole numbers; got {bad!r}{hint}")
     fraction = values != np.round(values)
     if fraction.any():
-        bad = values[fraction].flat[0]
-        raise ValueError(
-            f"{name} must be whole numbers, got {bad!r} (Unknown label type: continuous;"
-            " class labels are integers, whole-number floats or strings)"
-        )
+        bad = float(values[fraction].flat[0])
+        raise ValueError(f"{name} must be whole numbers, got {bad!r}{hint}")
     return values.astype(np.int64)
 
 
@@ -282,6 +279,12 @@ def as_class_indices(labels, name="labels", *, n_classes=None, shape=None):
     return values.astype(np.int64, copy=False)
 
 
+_CONTINUOUS = (
+    " (Unknown label type: continuous; class labels are integers, whole-number floats,"
+    " booleans or strings)"
+)
+
+
 def as_class_labels(y, name="y"):
     """Return ``(classes, indices)`` for 1-D class labels ``y``.
 
@@ -295,16 +298,13 @@ def as_class_labels(y, name="y"):
     if kind == "f":
         if np.isnan(values).any():
             raise ValueError(f"{name} contains NaN, which is not a class label")
-        _whole_floats_to_int(values, name)  # refuses 0.5 and infinity
+        _whole_floats_to_int(values, name, _CONTINUOUS)  # refuses 0.5 and infinity
     elif kind == "O":
         for value in values:
             if isinstance(value, float | np.floating) and not (
                 math.isfinite(value) and value == round(value)
             ):
-                raise ValueError(
-                    f"{name} holds {value!r}, not a class label (Unknown label type: "
-                    "continuous; class labels are integers, whole-number floats or strings)"
-                )
+                raise ValueError(f"{name} holds {float(value)!r}, not a class label{_CONTINUOUS}")
     elif kind not in "biuUS":
         raise TypeError(
             f"{name} must hold class labels (integers, whole-number floats, booleans or "

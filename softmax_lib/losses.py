@@ -16,7 +16,13 @@ confidently wrong prediction. All functions follow the special-value policy in
 
 import numpy as np
 
-from softmax_lib._validation import as_float_array, normalize_axes
+from softmax_lib._validation import (
+    as_class_indices,
+    as_float_array,
+    check_choice,
+    check_real,
+    normalize_axes,
+)
 from softmax_lib.core import log_softmax, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad", "entropy"]
@@ -35,14 +41,8 @@ def _parse(logits, labels, axis, label_smoothing, reduction):
     if logits.ndim == 0:
         raise ValueError("logits must have at least one dimension (the classes)")
     (ax,) = normalize_axes(axis, logits.ndim)
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}; got {reduction!r}")
-    try:
-        smoothing = float(label_smoothing)
-    except (TypeError, ValueError):
-        raise TypeError(f"label_smoothing must be a number; got {label_smoothing!r}") from None
-    if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing!r}")
+    check_choice(reduction, "reduction", _REDUCTIONS)
+    smoothing = check_real(label_smoothing, "label_smoothing", low=0.0, high=1.0)
     z = np.moveaxis(logits, ax, -1)
     n_classes = z.shape[-1]
     labels = np.asarray(labels)
@@ -74,15 +74,7 @@ def _parse(logits, labels, axis, label_smoothing, reduction):
             f"labels must be class indices of shape {z.shape[:-1]} or probabilities of "
             f"shape {logits.shape}; got shape {labels.shape}"
         )
-    if labels.dtype.kind == "f":
-        if not (np.isfinite(labels).all() and (labels == np.round(labels)).all()):
-            raise ValueError("class indices must be integers; got non-integer values")
-        labels = labels.astype(np.int64)
-    elif labels.dtype.kind not in "iu":
-        raise ValueError(f"class indices must be integers; got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
-        raise ValueError(f"class index {bad} is out of range for {n_classes} classes")
+    labels = as_class_indices(labels, "labels", n_classes=n_classes)
     if smoothing:
         target = np.full(z.shape, smoothing / n_classes)
         np.put_along_axis(target, labels[..., None], 1.0 - smoothing + smoothing / n_classes, -1)
@@ -108,9 +100,10 @@ def cross_entropy(logits, labels, *, axis=-1, label_smoothing=0.0, reduction="me
         Unnormalised scores; the class axis is ``axis``, the other axes are a
         batch. Booleans and integers become float64.
     labels : array_like
-        Either class indices (integers, shape of ``logits`` without ``axis``)
-        or probability vectors (shape of ``logits``, each summing to 1 along
-        ``axis``, e.g. one-hot rows).
+        Either class indices (integers ``0 .. K - 1``, or whole-number floats;
+        shape of ``logits`` without ``axis``) or probability vectors (shape of
+        ``logits``, each summing to 1 along ``axis``, e.g. one-hot rows). See
+        the input policy in :mod:`softmax_lib._validation`.
     axis : int, optional
         The class axis (default: the last).
     label_smoothing : float, optional
@@ -127,11 +120,13 @@ def cross_entropy(logits, labels, *, axis=-1, label_smoothing=0.0, reduction="me
     Raises
     ------
     ValueError
-        For a wrong ``labels`` shape, a class index out of range, non-integer
-        class indices, probability labels outside [0, 1] or not summing to 1,
-        ``label_smoothing`` outside [0, 1], or an unknown ``reduction``.
+        For a wrong ``labels`` shape, a class index out of range, class indices
+        that are not whole numbers, probability labels outside [0, 1] or not
+        summing to 1, ``label_smoothing`` outside [0, 1], or an unknown
+        ``reduction``.
     TypeError
-        If ``logits`` is complex, object or string.
+        If ``logits`` is complex, object or string, class indices are not
+        numbers (bool, string, object), or ``label_smoothing`` is not a number.
     numpy.exceptions.AxisError
         If ``axis`` is out of range.
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmax_lib._validation import as_class_indices, check_count
+
 __all__ = ["confusion_matrix"]
 
 
@@ -18,9 +20,11 @@ def confusion_matrix(labels, predictions, n_classes: int | None = None) -> np.nd
     Parameters
     ----------
     labels : array_like of int, shape (n_samples,)
-        The true classes, integers in ``0 .. n_classes - 1``.
+        The true classes: class indices ``0 .. n_classes - 1`` (integers, or
+        whole-number floats; see the input policy in :mod:`softmax_lib._validation`).
     predictions : array_like of int, shape (n_samples,)
-        The predicted classes, e.g. ``model.predict(X)``.
+        The predicted classes, e.g. ``model.predict(X)`` for a model trained on
+        the labels ``0 .. K - 1``.
     n_classes : int, optional
         The number of classes ``K``; default: one more than the largest class seen
         in either array (at least 2).
@@ -35,8 +39,12 @@ def confusion_matrix(labels, predictions, n_classes: int | None = None) -> np.nd
     Raises
     ------
     ValueError
-        If the arrays are not one-dimensional integer arrays of the same length, or
-        hold a class outside ``0 .. n_classes - 1``.
+        If the arrays are not one-dimensional or not of the same length, hold a
+        float that is not a whole number, or a class outside ``0 .. n_classes - 1``,
+        or ``n_classes < 1``.
+    TypeError
+        If an array is not made of numbers (bool, string, object), or ``n_classes``
+        is not an integer.
 
     See Also
     --------
@@ -70,14 +78,10 @@ def confusion_matrix(labels, predictions, n_classes: int | None = None) -> np.nd
     if n_classes is None:
         largest = max(int(labels.max(initial=0)), int(predictions.max(initial=0)))
         n_classes = max(largest + 1, 2)
-    elif not isinstance(n_classes, int | np.integer) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
-    for name, values in (("labels", labels), ("predictions", predictions)):
-        if values.size and (values.min() < 0 or values.max() >= n_classes):
-            raise ValueError(
-                f"{name} must lie in 0..{n_classes - 1}, found "
-                f"{int(values.min())}..{int(values.max())}"
-            )
+    else:
+        n_classes = check_count(n_classes, "n_classes")
+    labels = as_class_indices(labels, "labels", n_classes=n_classes)
+    predictions = as_class_indices(predictions, "predictions", n_classes=n_classes)
     flat = np.bincount(labels * n_classes + predictions, minlength=n_classes * n_classes)
     return flat.reshape(n_classes, n_classes).astype(np.int64)
 
@@ -86,6 +90,4 @@ def _as_classes(values, name: str) -> np.ndarray:
     values = np.asarray(values)
     if values.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {values.shape}")
-    if values.size and values.dtype.kind not in "iu":
-        raise ValueError(f"{name} must hold integer classes, got dtype {values.dtype}")
-    return values.astype(np.int64)
+    return as_class_indices(values, name)

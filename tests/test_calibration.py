@@ -83,8 +83,8 @@ def test_ece_is_the_weighted_gap():
         (np.ones((3,)), [0, 0, 0], "must have shape"),
         (np.ones((3, 1)), [0, 0, 0], "must have shape"),
         (np.full((2, 2), 0.5), [0, 2], r"labels must lie in 0..1"),
-        (np.full((2, 2), 0.5), [0, 1, 1], "labels must be integers of shape"),
-        (np.full((2, 2), 0.5), [0.0, 1.0], "labels must be integers"),
+        (np.full((2, 2), 0.5), [0, 1, 1], r"labels must have shape \(2,\); got \(3,\)"),
+        (np.full((2, 2), 0.5), [0.5, 1.0], "labels must be whole numbers, got 0.5"),
         (np.array([[np.nan, 0.5], [0.5, 0.5]]), [0, 1], "NaN or infinity"),
     ],
 )
@@ -94,7 +94,40 @@ def test_bad_input_is_refused(probs, labels, message):
 
 
 def test_bad_bins_and_constant_logits_are_refused():
-    with pytest.raises(ValueError, match="n_bins must be a positive integer"):
+    with pytest.raises(ValueError, match="n_bins must be an integer >= 1"):
         reliability_curve(np.full((2, 2), 0.5), [0, 1], n_bins=0)
     with pytest.raises(ValueError, match="every row of logits is constant"):
         fit_temperature(np.zeros((3, 4)), [0, 1, 2])
+
+
+def test_the_input_policy():
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    ece = expected_calibration_error(probs, [0, 1, 1])
+    # Whole-number floats are class indices; numpy integers are counts.
+    assert expected_calibration_error(probs, np.array([0.0, 1.0, 1.0])) == ece
+    assert expected_calibration_error(probs, [0, 1, 1], n_bins=np.int64(15)) == ece
+    assert fit_temperature(np.log(probs), [0.0, 1.0, 1.0], max_iter=np.int32(50)) > 0
+    # Not numbers, or not a count: TypeError.
+    for labels in (["a", "b", "b"], [True, False, False]):
+        with pytest.raises(TypeError, match="labels must be class indices"):
+            reliability_curve(probs, labels)
+    with pytest.raises(TypeError, match="logits must be real numbers"):
+        fit_temperature(probs.astype(complex), [0, 1, 1])
+    with pytest.raises(TypeError, match="n_bins must be an integer"):
+        reliability_curve(probs, [0, 1, 1], n_bins=10.0)
+    with pytest.raises(ValueError, match="tol must be finite"):
+        fit_temperature(probs, [0, 1, 1], tol=0.0)
+
+
+@pytest.mark.slow
+def test_the_chapter_5_model_is_under_confident_on_its_training_data():
+    """What fit_temperature's docstring says: T = 0.935 on training data, about 0.99 held out."""
+    from softmax_lib.datasets import load_mnist
+    from softmax_lib.regression import SoftmaxRegression
+
+    X, y, _, _ = load_mnist(download=False)
+    model = SoftmaxRegression(progress=False).fit(X[:50_000], y[:50_000])
+    on_training = fit_temperature(model.decision_function(X[:50_000]), y[:50_000])
+    held_out = fit_temperature(model.decision_function(X[50_000:]), y[50_000:])
+    assert round(on_training, 3) == 0.935
+    assert held_out == pytest.approx(0.99, abs=0.01)

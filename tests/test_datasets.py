@@ -128,8 +128,16 @@ def test_load_mnist_shapes_dtypes_and_scaling(tmp_path, tiny_mnist):
     assert raw.X_test.shape == (4, 28, 28)
     assert raw.X_test.dtype == np.uint8
     np.testing.assert_allclose(raw.X_train.reshape(6, -1) / 255.0, X_train, rtol=1e-6)
-    with pytest.raises(ValueError, match="dtype must be"):
+    with pytest.raises(ValueError, match="dtype must be 'float32' or 'uint8'"):
         load_mnist(tmp_path / "c", dtype="float16")
+    with pytest.raises(TypeError, match="dtype must be a numpy dtype"):
+        load_mnist(tmp_path / "c", dtype=3.5)
+    # Any dtype-like: the type, its name or the dtype object.
+    for dtype in (np.float32, np.dtype("float32")):
+        same = load_mnist(tmp_path / "c", dtype=dtype, download=False)
+        np.testing.assert_array_equal(same.X_train, X_train)
+    for dtype in (np.uint8, np.dtype("uint8")):
+        assert load_mnist(tmp_path / "c", dtype=dtype, download=False).X_test.dtype == np.uint8
 
 
 def test_a_corrupt_source_file_is_refused_and_nothing_is_written(tmp_path, tiny_mnist):
@@ -307,7 +315,30 @@ def test_command_line_reports_errors(tmp_path):
         timeout=120,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "error: could not obtain the MNIST file(s)" in result.stdout
+    assert "error: could not obtain the MNIST file(s)" in result.stderr
+    assert "--source-dir FOLDER" in result.stderr  # the hint names the real option
+    assert "error" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--source-dir", "/no/such/folder"], "--source-dir /no/such/folder: no such folder"),
+        (["--mirror", "example.org/mnist"], "--mirror example.org/mnist: not a URL"),
+    ],
+)
+def test_command_line_usage_errors_exit_2_on_stderr(arguments, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "softmax_lib.datasets", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "usage: python -m softmax_lib.datasets" in result.stderr
+    assert result.stdout == ""
 
 
 # --- The real MNIST (fetched by `make test` before pytest runs) ----------------------------

@@ -110,10 +110,10 @@ def test_empty_batch_mean_is_nan_without_warning():
 @pytest.mark.parametrize(
     ("labels", "match"),
     [
-        ([0, 3], "out of range"),
-        ([0, -1], "out of range"),
-        ([0.5, 1.0], "integers"),
-        ([True, False], "integers"),
+        ([0, 3], r"labels must lie in 0..2 \(class indices for 3 classes\); got 3"),
+        ([0, -1], "labels must lie in 0..2"),
+        ([0.5, 1.0], "labels must be whole numbers, got 0.5"),
+        ([np.nan, 1.0], "labels must be whole numbers; got nan"),
         ([[0, 1]], "shape"),
         ([0, 1, 2], "shape"),
         ([[0.5, 0.6, 0.0], [1.0, 0.0, 0.0]], "sum to 1"),
@@ -158,3 +158,26 @@ def test_entropy_temperature_limits(logits):
     hot = entropy(softmax(logits, temperature=1e9))
     assert hot == pytest.approx(np.log(logits.size), rel=1e-6)
     assert entropy(softmax(logits, temperature=0.5)) <= entropy(softmax(logits)) + 1e-12
+
+
+def test_labels_of_the_wrong_kind_are_a_type_error():
+    for labels in ([True, False], ["a", "b"], [1j, 0j], np.array([0, 1], dtype=object)):
+        with pytest.raises(TypeError, match="labels must be class indices"):
+            cross_entropy(np.zeros((2, 3)), labels)
+
+
+def test_whole_float_labels_are_class_indices():
+    logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
+    assert cross_entropy(logits, [0.0, 2.0]) == cross_entropy(logits, [0, 2])
+    np.testing.assert_array_equal(
+        cross_entropy_grad(logits, np.float32([0, 2])), cross_entropy_grad(logits, [0, 2])
+    )
+
+
+def test_numpy_scalar_options():
+    logits = np.zeros((2, 3))
+    assert cross_entropy(logits, [0, 1], label_smoothing=np.float32(0.25)) == cross_entropy(
+        logits, [0, 1], label_smoothing=0.25
+    )
+    with pytest.raises(TypeError, match="label_smoothing must be a real number"):
+        cross_entropy(logits, [0, 1], label_smoothing="0.1")
