@@ -15,7 +15,7 @@ NaN.
 
 import numpy as np
 
-from softmax_lib._validation import as_float_array, normalize_axes
+from softmax_lib._validation import as_float_array, check_real, normalize_axes
 
 __all__ = ["check_gradient", "softmax_jacobian", "softmax_vjp"]
 
@@ -194,7 +194,7 @@ def check_gradient(f, x, grad=None, *, step=None):
         If the analytic derivative's shape is wrong, or ``step`` is not
         positive and finite.
     TypeError
-        If ``x`` is complex, object or string.
+        If ``x`` is complex, object or string, or ``step`` is not a number.
 
     See Also
     --------
@@ -232,9 +232,7 @@ def check_gradient(f, x, grad=None, *, step=None):
     x = as_float_array(x, "x").astype(np.float64)
     if step is None:
         step = np.finfo(np.float64).eps ** (1.0 / 3.0)
-    step = float(step)
-    if not (np.isfinite(step) and step > 0.0):
-        raise ValueError(f"step must be positive and finite; got {step!r}")
+    step = check_real(step, "step", low=0.0, low_open=True)
     if grad is None:
         value, analytic = f(x.copy())
     else:

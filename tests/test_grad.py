@@ -101,6 +101,13 @@ def test_check_gradient_errors():
         check_gradient(lambda t: float(t @ t), np.ones(3), np.ones(3), step=0.0)
     with pytest.raises(TypeError):
         check_gradient(lambda t: 0.0, np.array([1j]), np.zeros(1))
+    with pytest.raises(TypeError, match="step must be a real number"):
+        check_gradient(lambda t: float(t @ t), np.ones(3), np.ones(3), step="1e-6")
+    # A numpy scalar is a number like any other.
+    assert (
+        check_gradient(lambda t: float(t @ t), np.ones(3), 2 * np.ones(3), step=np.float32(1e-4))
+        < 1e-6
+    )
 
 
 def test_check_gradient_integer_x():
