@@ -26,13 +26,27 @@ import warnings
 
 import numpy as np
 
-__all__ = ["FIGURE_FORMAT", "LINE_WIDTH", "format_warning", "setup"]
+__all__ = [
+    "DISPLAY_DPI",
+    "FIGURE_FORMAT",
+    "FRAME_SCALE",
+    "LINE_WIDTH",
+    "figure_style",
+    "format_warning",
+    "setup",
+]
 
 #: Characters per line that fit a code cell or its output on the website at 1280 px.
 LINE_WIDTH = 79
 #: How figures are embedded in the notebook and the website ("svg" is vector, sharp at
 #: any zoom; "retina" would be PNG at twice the pixels).
 FIGURE_FORMAT = "svg"
+#: CSS pixels per inch of figure size on the page: an explorer drawn at
+#: ``figsize=(5.6, 3.2)`` is shown 560 x 320 px (or narrower, scaled to the column).
+DISPLAY_DPI = 100
+#: Raster explorer frames (PNG) hold this many device pixels per displayed pixel, so
+#: they stay sharp on HiDPI ("retina") screens; tests/test_browser.py checks >= 1.5.
+FRAME_SCALE = 2
 
 # Font sizes in points for figures about 6-9 inches wide shown in the text column.
 _RC = {
@@ -46,6 +60,26 @@ _RC = {
     "svg.fonttype": "none",  # text stays text: selectable, searchable, sharp
     "svg.hashsalt": "softmax-book",  # stable ids: the same figure gives the same SVG
 }
+
+
+def figure_style() -> dict:
+    """Return the matplotlib settings of every figure in the book (font sizes, SVG text).
+
+    :func:`setup` applies them to the notebook's figures; the explorers
+    (:mod:`softmax_lib.widgets`) draw inside ``matplotlib.rc_context(figure_style())``,
+    so their frames look the same whether or not :func:`setup` was called.
+
+    Returns
+    -------
+    dict
+        matplotlib ``rcParams`` entries.
+
+    Examples
+    --------
+    >>> figure_style()["font.size"]
+    11
+    """
+    return dict(_RC)
 
 
 def format_warning(message, category, filename, lineno, line=None) -> str:
@@ -93,7 +127,7 @@ def setup(*, linewidth: int = LINE_WIDTH, figure_format: str = FIGURE_FORMAT) ->
         import matplotlib
     except ImportError:  # the numpy-only install: nothing to draw
         return
-    matplotlib.rcParams.update(_RC)
+    matplotlib.rcParams.update(figure_style())
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # pragma: no cover - outside IPython

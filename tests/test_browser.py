@@ -11,6 +11,10 @@ page this checks that
 - each explorer's controls, moved with the keyboard, change the figure and the readout,
   and what is shown is ``softmax_lib``'s numbers for the new setting,
 - axe-core finds no accessibility violation of serious or critical impact,
+- the layout fits the screen (``check_layout``), at 1280 px and again at 390 px (a
+  phone): no page wider than the screen, no slider narrower than 120 px, every raster
+  image with at least 1.5x the pixels it is shown at, and (at 1280 px) no code block,
+  input or output, that scrolls sideways,
 
 and saves a full-page screenshot in ``_build/screenshots/`` and a summary (pages,
 explorers, page weights) in ``_build/browser-report.json``. The last tests show that
@@ -46,6 +50,9 @@ REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "_build" / "screenshots"
 REPORT = REPO / "_build" / "browser-report.json"
 MAX_PAGE_BYTES = 2_000_000
+WIDE, PHONE = 1280, 390  # the widths every page is checked at (px)
+MIN_SLIDER_PX = 120
+MIN_PIXEL_RATIO = 1.5
 INSTALL_HINT = (
     "Install Debian's Chromium: 'sudo apt-get update && sudo apt-get install -y chromium' "
     "(or point the CHROMIUM environment variable at a Chrome/Chromium executable)."
@@ -156,6 +163,8 @@ class PageReport:
     explorers: list[dict] = field(default_factory=list)
     explorer_problems: list[str] = field(default_factory=list)
     axe_violations: list[str] = field(default_factory=list)
+    layout: dict = field(default_factory=dict)
+    layout_problems: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         out = [f"console error: {e}" for e in self.console_errors]
@@ -164,6 +173,7 @@ class PageReport:
         out += [f"image without real alt text: {i}" for i in self.bad_images]
         out += self.explorer_problems
         out += [f"axe: {v}" for v in self.axe_violations]
+        out += self.layout_problems
         return out
 
 
@@ -210,6 +220,150 @@ EXPLORER_STATE_JS = """(root) => {
 }"""
 
 
+LAYOUT_JS = r"""() => {
+  const width = document.documentElement.clientWidth;
+  const describe = (el) => {
+    const cls = (el.getAttribute("class") || "").split(" ").slice(0, 2).join(".");
+    return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (cls ? "." + cls : "");
+  };
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && style.visibility !== "hidden";
+  };
+  // Elements sticking out to the right of the screen (not inside a scrolling box).
+  const sticking = [];
+  if (document.documentElement.scrollWidth > width + 1) {
+    for (const el of document.querySelectorAll("main *, body > *")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && r.width > 0 && sticking.length < 5) {
+        let inside = false;
+        for (let p = el.parentElement; p && !inside; p = p.parentElement) {
+          const o = getComputedStyle(p).overflowX;
+          inside = (o === "auto" || o === "scroll" || o === "hidden")
+            && p.getBoundingClientRect().right <= width + 1;
+        }
+        if (!inside) sticking.push(describe(el) + " (right edge " + Math.round(r.right) + ")");
+      }
+    }
+  }
+  const sliders = Array.from(document.querySelectorAll("input[type=range]"))
+    .filter(shown).map((el) => ({id: el.id, width: el.getBoundingClientRect().width}));
+  const code = Array.from(document.querySelectorAll("main pre")).filter(shown).map((pre) => ({
+    where: pre.closest(".cell_output") ? "output" : (pre.closest(".cell_input") ? "input"
+      : "code"),
+    text: pre.textContent.trim().split("\n")[0].slice(0, 60),
+    scroll: pre.scrollWidth, client: pre.clientWidth,
+  }));
+  const raster = /^data:image\/(png|jpe?g|gif|webp)|\.(png|jpe?g|gif|webp)(\?|#|$)/i;
+  const images = Array.from(document.querySelectorAll("img")).filter(shown)
+    .filter((img) => raster.test(img.getAttribute("src") || "") && img.complete)
+    .map((img) => ({
+      src: (img.getAttribute("src") || "").slice(0, 60), natural: img.naturalWidth,
+      shown: img.getBoundingClientRect().width,
+    }));
+  // Glued numbers (MyST-NB's span.pasted-text) in a heavier weight than their sentence.
+  const bold = Array.from(document.querySelectorAll("main span.pasted-text")).filter(
+    (el) => getComputedStyle(el).fontWeight !== getComputedStyle(el.parentElement).fontWeight
+  ).map((el) => el.textContent.trim());
+  return {width: width, scrollWidth: document.documentElement.scrollWidth,
+          sticking: sticking, sliders: sliders, code: code, images: images, bold: bold};
+}"""
+
+
+def check_layout(page, width: int) -> tuple[dict, list[str]]:
+    """Measure the page as laid out at ``width`` px; return (measurements, problems).
+
+    Problems: the page is wider than the screen; a slider is under ``MIN_SLIDER_PX``;
+    a glued number is bolder than the sentence around it;
+    a raster image has fewer than ``MIN_PIXEL_RATIO`` x the pixels it is shown at; at
+    ``WIDE`` px, a code block (a cell's input or output) scrolls sideways.
+    """
+    m = page.evaluate(LAYOUT_JS)
+    problems = []
+    at = f"at {width} px"
+    if m["scrollWidth"] > m["width"] + 1:
+        problems.append(
+            f"{at}: the page is {m['scrollWidth']} px wide on a {m['width']} px screen "
+            f"(sticking out: {', '.join(m['sticking']) or 'unknown'})"
+        )
+    for slider in m["sliders"]:
+        if slider["width"] < MIN_SLIDER_PX:
+            problems.append(
+                f"{at}: slider #{slider['id']} is {slider['width']:.0f} px wide "
+                f"(at least {MIN_SLIDER_PX} px wanted)"
+            )
+    for image in m["images"]:
+        if image["natural"] < MIN_PIXEL_RATIO * image["shown"]:
+            problems.append(
+                f"{at}: image {image['src']}... has {image['natural']} px shown at "
+                f"{image['shown']:.0f} px ({image['natural'] / image['shown']:.2f}x, at least "
+                f"{MIN_PIXEL_RATIO}x wanted)"
+            )
+    for text in m["bold"][:5]:
+        problems.append(f"{at}: the glued number {text!r} is bolder than its sentence")
+    if width >= WIDE:
+        for block in m["code"]:
+            if block["scroll"] > block["client"] + 1:
+                problems.append(
+                    f"{at}: a code {block['where']} block scrolls sideways "
+                    f"({block['scroll']} px in {block['client']} px): {block['text']!r}"
+                )
+    summary = {
+        "width": m["width"],
+        "page_width": m["scrollWidth"],
+        "narrowest_slider": min((s["width"] for s in m["sliders"]), default=None),
+        "code_blocks": len(m["code"]),
+        "code_blocks_scrolling": sum(b["scroll"] > b["client"] + 1 for b in m["code"]),
+        "lowest_pixel_ratio": min((i["natural"] / i["shown"] for i in m["images"]), default=None),
+    }
+    return summary, problems
+
+
+def open_page(browser, url: str, width: int, report: PageReport):
+    """Open ``url`` at ``width`` px with non-local requests blocked; return (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+
+    def route(request_route):
+        host = urlparse(request_route.request.url).hostname
+        if host == "127.0.0.1":
+            request_route.continue_()
+        else:
+            report.blocked.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
+    page.on("pageerror", lambda e: report.console_errors.append(f"uncaught: {e}"))
+    page.goto(url, wait_until="load")
+    return context, page
+
+
+def wait_for_mathjax(page) -> None:
+    """Wait until MathJax (if the page loads it) has typeset the page."""
+    if page.evaluate("() => typeof window.MathJax === 'object'"):
+        page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000
+        )
+        page.evaluate("() => MathJax.startup.promise.then(() => true)")
+
+
+def check_page_layout(browser, url: str, width: int, screenshot: Path | None = None):
+    """Open ``url`` at ``width`` px and run only the layout checks (one page load)."""
+    report = PageReport(url)
+    context, page = open_page(browser, url, width, report)
+    try:
+        wait_for_mathjax(page)
+        report.layout, report.layout_problems = check_layout(page, width)
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+    finally:
+        context.close()
+    return report
+
+
 def _fmt(values) -> str:
     return "(" + ", ".join(f"{v:.4f}" for v in values) + ")"
 
@@ -223,14 +377,15 @@ def expected_for(state: dict) -> list[str]:
     spec, settings = state["spec"], state["settings"]
     kind, params = spec["kind"], spec.get("params", {})
     if kind == "logits":
-        logits = np.array([settings[f"z{i}"] for i in range(len(settings))])
+        logits = np.array([settings[c["name"]] for c in spec["controls"]])
         return [f"p{i} = {p:.4f}" for i, p in enumerate(softmax(logits))]
     if kind == "temperature":
         probs = softmax(params["logits"], temperature=settings["T"])
         return [f"p = {_fmt(probs)}", f"entropy = {entropy(probs):.4f} nats"]
     if kind == "jacobian":
         fixed = params["logits"]
-        logits = np.array([settings[f"z{i + 1}"] for i in range(len(fixed) - 1)] + fixed[-1:])
+        # one slider per logit but the last, in order (z0, z1, ... or z1, z2, ...)
+        logits = np.array([settings[c["name"]] for c in spec["controls"]] + fixed[-1:])
         probs = softmax(logits)
         return [
             f"p = {_fmt(probs)}",
@@ -268,7 +423,7 @@ def check_bar_heights(state: dict) -> list[str]:
     spec, problems = state["spec"], []
     if spec["mode"] != "bars" or spec["kind"] != "logits":
         return problems
-    logits = [state["settings"][f"z{i}"] for i in range(len(state["settings"]))]
+    logits = [state["settings"][c["name"]] for c in spec["controls"]]
     for i, (d, p) in enumerate(zip(state["bars"], softmax(np.array(logits)), strict=True)):
         ys = [float(v) for v in re.findall(r"-?\d+\.?\d*", d)][1::2]
         height = (max(ys) - min(ys)) / abs(spec["bars"]["dy"])
@@ -322,31 +477,14 @@ def check_explorer(page, root, index: int) -> tuple[dict, list[str]]:
     return info, problems
 
 
-def check_page(browser, url: str, axe_path: Path, screenshot: Path | None = None) -> PageReport:
+def check_page(
+    browser, url: str, axe_path: Path, screenshot: Path | None = None, width: int = WIDE
+) -> PageReport:
     """Open ``url`` with every non-local request blocked and run all the checks."""
     report = PageReport(url)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-
-    def route(request_route):
-        host = urlparse(request_route.request.url).hostname
-        if host == "127.0.0.1":
-            request_route.continue_()
-        else:
-            report.blocked.append(request_route.request.url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
-    page.on("pageerror", lambda e: report.console_errors.append(f"uncaught: {e}"))
+    context, page = open_page(browser, url, width, report)
     try:
-        page.goto(url, wait_until="load")
-        has_mathjax = page.evaluate("() => typeof window.MathJax === 'object'")
-        if has_mathjax:
-            page.wait_for_function(
-                "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000
-            )
-            page.evaluate("() => MathJax.startup.promise.then(() => true)")
+        wait_for_mathjax(page)
         report.math_elements = page.locator("mjx-container").count()
         text = page.evaluate(VISIBLE_TEXT_JS)
         report.raw_tex = sorted({m.group(0) for m in RAW_TEX.finditer(text)})
@@ -357,6 +495,8 @@ def check_page(browser, url: str, axe_path: Path, screenshot: Path | None = None
         for svg in page.locator("svg[role=img]:not([aria-hidden=true])").all():
             if not (svg.get_attribute("aria-label") or "").strip():
                 report.bad_images.append("inline svg with role=img and no aria-label")
+        # Layout after typesetting (math changes widths), before the controls move.
+        report.layout, report.layout_problems = check_layout(page, width)
         if screenshot is not None:  # as the reader first sees it, before the controls move
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
@@ -407,6 +547,7 @@ def test_page_in_a_real_browser(page, browser, site, built_book, axe_script):
         "bytes": weight,
         "explorers": report.explorers,
         "math_elements": report.math_elements,
+        "layout": {**_summary.get(page, {}).get("layout", {}), str(WIDE): report.layout},
         "screenshot": str(screenshot.relative_to(REPO)),
     }
     REPORT.write_text(json.dumps(_summary, indent=2), encoding="utf-8")
@@ -418,6 +559,20 @@ def test_page_in_a_real_browser(page, browser, site, built_book, axe_script):
         assert report.math_elements > 0, f"{page} has math but MathJax typeset none"
     if "widgets." in source:
         assert report.explorers, f"{page} calls an explorer but none was found on the page"
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_on_a_phone(page, browser, site):
+    """The layout at 390 px (one page load): stacked controls keep sliders usable, nothing
+    is wider than the screen, raster figures stay sharp."""
+    screenshot = SCREENSHOTS / f"{page.replace('/', '__')}-{PHONE}px.png"
+    report = check_page_layout(browser, f"{site}/{page}.html", PHONE, screenshot)
+    entry = _summary.setdefault(page, {})
+    entry["layout"] = {**entry.get("layout", {}), str(PHONE): report.layout}
+    REPORT.write_text(json.dumps(_summary, indent=2), encoding="utf-8")
+    problems = report.layout_problems + [f"console error: {e}" for e in report.console_errors]
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.build
@@ -491,3 +646,80 @@ def test_checks_pass_the_same_explorer_when_its_script_runs(browser, serve, tmp_
     report = check_page(browser, f"{serve(tmp_path)}/alive.html", axe_script)
     assert report.problems() == []
     assert report.explorers[0]["moves"] == 4
+
+
+CRAMPED_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Cramped on purpose</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="softmax-explorer.css">
+<style>{style}</style></head>
+<body><main>
+<h1>A page with every layout mistake</h1>
+<div class="cell_input"><pre>{long_line}</pre></div>
+<div class="cell_output"><pre>{long_line}</pre></div>
+<img src="blurry.png" alt="A 100-dpi figure shown at its own size" width="{blurry}">
+<div style="width: 700px">A fixed-width box wider than a phone</div>
+<p>A glued number <span class="pasted-text" style="font-weight: bold">0.64</span>.</p>
+{explorer}
+</main></body></html>
+"""
+
+
+def _cramped_page(tmp_path: Path, style: str) -> str:
+    from PIL import Image
+
+    from softmax_lib.widgets import temperature_explorer
+
+    Image.new("RGB", (560, 320), "white").save(tmp_path / "blurry.png")  # 1x: 560 px at 560
+    shutil.copy(REPO / "book" / "_static" / "softmax-explorer.css", tmp_path)
+    page = CRAMPED_PAGE.format(
+        style=style,
+        long_line="x = " + "1.0 + " * 40 + "1.0",
+        blurry=560,
+        explorer=temperature_explorer(temperatures=[0.5, 1.0]).to_html(),
+    )
+    (tmp_path / "cramped.html").write_text(page, encoding="utf-8")
+    return "cramped.html"
+
+
+def test_layout_checks_catch_narrow_sliders_wide_pages_blurry_images_and_wide_code(
+    browser, serve, tmp_path
+):
+    """A narrow slider (CSS planted in the page), a 700 px box on a phone, a 1x image and
+    a long code line: each makes its layout check fail."""
+    name = _cramped_page(
+        tmp_path,
+        "pre { overflow-x: auto; } "
+        ".sm-explorer-control input[type=range] { min-width: 0; width: 40px; }",
+    )
+    url = f"{serve(tmp_path)}/{name}"
+    phone = "\n".join(check_page_layout(browser, url, PHONE).layout_problems)
+    assert "is 40 px wide (at least 120 px wanted)" in phone
+    assert "the page is" in phone
+    assert f"on a {PHONE} px screen" in phone
+    assert "blurry.png" in phone
+    wide = "\n".join(check_page_layout(browser, url, WIDE).layout_problems)
+    assert "a code input block scrolls sideways" in wide
+    assert "a code output block scrolls sideways" in wide
+    assert "blurry.png" in wide
+    assert "the glued number '0.64' is bolder than its sentence" in wide
+    assert "1.00x" in wide
+
+
+def test_layout_checks_pass_the_site_stylesheet_on_a_phone(browser, serve, tmp_path):
+    """The control experiment: with the site's own explorer CSS the slider keeps its width
+    on a phone and the explorer's 2x frames are sharp."""
+    name = _cramped_page(tmp_path, "")
+    page = (tmp_path / name).read_text(encoding="utf-8")
+    page = page.replace(' style="font-weight: bold"', "")
+    page = re.sub(
+        r"<div class=\"cell_input\">.*?</div>\s*<img[^>]*>\s*<div[^>]*>[^<]*</div>",
+        "",
+        page,
+        flags=re.S,
+    )
+    (tmp_path / name).write_text(page, encoding="utf-8")
+    report = check_page_layout(browser, f"{serve(tmp_path)}/{name}", PHONE)
+    assert report.layout_problems == []
+    assert report.layout["narrowest_slider"] >= MIN_SLIDER_PX
+    assert report.layout["lowest_pixel_ratio"] >= 2 - 1e-9

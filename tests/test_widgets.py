@@ -191,7 +191,7 @@ def test_temperature_html_frames_hold_softmax_lib_values():
         assert f"entropy = {entropy(probs):.4f}" in frame["readout"]
         assert frame["alt"].endswith(frame["readout"])
         png = base64.b64decode(frame["src"].removeprefix("data:image/png;base64,"))
-        assert Image.open(io.BytesIO(png)).size == (560, 320)
+        assert Image.open(io.BytesIO(png)).size == (1120, 640)  # 2x its 560 x 320 px
     assert len({f["src"] for f in spec["frames"]}) == len(temperatures), "frames differ"
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from softmax_lib.notebook import DISPLAY_DPI, FRAME_SCALE, figure_style
+
 MAX_FRAMES = 64
 MAX_TABLE_ROWS = 20_000
 _uid_counter = itertools.count(1)
@@ -261,7 +263,7 @@ class Explorer:
 
     # --- drawing ----------------------------------------------------------------
 
-    def _new_figure(self, dpi: float = 100):
+    def _new_figure(self, dpi: float = DISPLAY_DPI):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -270,10 +272,20 @@ class Explorer:
         return figure
 
     def _draw_on(self, figure, settings, result, gid_prefix=None):
+        import matplotlib
+
         figure.clear()
-        ax = figure.add_subplot()
-        self._draw(ax, settings, result, self.title(settings), gid_prefix)
+        # The book's figure style (softmax_lib.notebook), whoever calls: fonts are set
+        # when the text is made, so the frames look the same in Jupyter and the build.
+        with matplotlib.rc_context(figure_style()):
+            ax = figure.add_subplot()
+            self._draw(ax, settings, result, self.title(settings), gid_prefix)
         return ax
+
+    def _display_size(self) -> tuple[int, int]:
+        """The figure's size on the page in CSS pixels (the PNG holds FRAME_SCALE x that)."""
+        width, height = self.figsize
+        return round(width * DISPLAY_DPI), round(height * DISPLAY_DPI)
 
     def _redraw(self):
         self._ax = self._draw_on(self._figure, self.settings, self.result)
@@ -294,7 +306,11 @@ class Explorer:
 
     def _image_html(self) -> str:
         uri = _png_data_uri(self.figure)
-        return f'<img src="{uri}" alt="{escape(self.alt_text())}" style="max-width:100%">'
+        width, height = self._display_size()
+        return (
+            f'<img src="{uri}" alt="{escape(self.alt_text())}" width="{width}" '
+            f'height="{height}" style="max-width:100%;height:auto">'
+        )
 
     # --- Jupyter ----------------------------------------------------------------
 
@@ -431,8 +447,10 @@ class Explorer:
             )
         spec["frames"] = frames
         current = frames[self._row(self.settings)]
+        width, height = self._display_size()
         return (
-            f'<img id="{spec["figure_id"]}" src="{current["src"]}" alt="{escape(current["alt"])}">'
+            f'<img id="{spec["figure_id"]}" src="{current["src"]}" '
+            f'width="{width}" height="{height}" alt="{escape(current["alt"])}">'
         )
 
     def _row(self, settings: dict) -> int:
@@ -485,8 +503,12 @@ class Explorer:
         return svg
 
 
-def _png_data_uri(figure, dpi: float = 100, colors: int = 64) -> str:
-    """Return ``figure`` as a PNG data URI, reduced to a palette of ``colors`` colors."""
+def _png_data_uri(figure, dpi: float = DISPLAY_DPI * FRAME_SCALE, colors: int = 64) -> str:
+    """Return ``figure`` as a PNG data URI, reduced to a palette of ``colors`` colors.
+
+    The default ``dpi`` gives ``FRAME_SCALE`` device pixels per displayed pixel (the
+    ``<img>`` is shown at ``DISPLAY_DPI`` pixels per inch): sharp on HiDPI screens.
+    """
     from PIL import Image  # matplotlib's own dependency
 
     buffer = io.BytesIO()
@@ -522,3 +544,84 @@ def _svg_text(figure, salt: str) -> str:
 
 def _grid_with(values: Sequence[float], start: float) -> tuple:
     return tuple(sorted({float(v) for v in values} | {float(start)}))
+
+
+def layout_problems(figure, margin: float = 4.0) -> list[str]:
+    """Return what is crowded in a drawn figure: overlapping text, bars under a title.
+
+    The checks behind "no label overlaps at any control position" (the tests run it on
+    every frame of every explorer): no two visible texts (titles, axis and tick labels,
+    bar labels, legend entries, the figure's title) overlap; every text lies inside the
+    figure; and the tallest bar of an Axes, with its value label, stays ``margin``
+    pixels below that Axes' title and the figure's title.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure with a canvas (Agg); it is drawn first.
+    margin : float, optional
+        The smallest gap, in pixels at the figure's dpi, between a bar and a title.
+
+    Returns
+    -------
+    list of str
+        One message per problem; empty when the figure is clean.
+    """
+    from matplotlib.patches import Rectangle
+
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    texts = []  # (description, text artist)
+    if figure._suptitle is not None:
+        texts.append(("figure title", figure._suptitle))
+    texts += [("figure text", t) for t in figure.texts if t is not figure._suptitle]
+    for n, ax in enumerate(figure.axes):
+        where = f"axes {n}"
+        texts += [(f"{where} title", ax.title), (f"{where} x label", ax.xaxis.label)]
+        texts += [(f"{where} y label", ax.yaxis.label)]
+        texts += [(f"{where} text", t) for t in ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [(f"{where} legend", t) for t in legend.get_texts()]
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            low, high = sorted(axis.get_view_interval())
+            slack = 1e-9 * max(1.0, abs(high - low))
+            for tick in axis.get_major_ticks():
+                if low - slack <= tick.get_loc() <= high + slack:
+                    texts += [(f"{where} {name} tick", lab) for lab in (tick.label1, tick.label2)]
+    boxes = []
+    for description, text in texts:
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        boxes.append((f"{description} {text.get_text()!r}", box))
+    problems = []
+    whole = figure.bbox
+    for label, box in boxes:
+        if box.x0 < whole.x0 - 1 or box.x1 > whole.x1 + 1 or box.y0 < -1 or box.y1 > whole.y1 + 1:
+            problems.append(f"{label} is cut off at the figure's edge")
+    for i, (label_a, a) in enumerate(boxes):
+        for label_b, b in boxes[i + 1 :]:
+            width = min(a.x1, b.x1) - max(a.x0, b.x0)
+            height = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if width > 0.5 and height > 0.5:
+                problems.append(f"{label_a} overlaps {label_b}")
+    titles = [box for label, box in boxes if "title" in label]
+    for n, ax in enumerate(figure.axes):
+        tops = [  # a bar is clipped at the top of its Axes; its label is not
+            min(patch.get_window_extent(renderer).y1, ax.bbox.y1)
+            for patch in ax.patches
+            if isinstance(patch, Rectangle) and patch.get_visible()
+        ]
+        tops += [text.get_window_extent(renderer).y1 for text in ax.texts if text.get_visible()]
+        if not tops:
+            continue
+        top = max(tops)
+        for title in titles:
+            overlaps_x = title.x0 < ax.bbox.x1 and title.x1 > ax.bbox.x0
+            if overlaps_x and title.y0 - top < margin <= title.y1 - top:
+                problems.append(
+                    f"axes {n}: the tallest bar or its label is {title.y0 - top:.1f} px "
+                    f"below a title (at least {margin:g} px wanted)"
+                )
+    return problems
