@@ -47,7 +47,14 @@ that are normalised together (the entries along ``axis``).
   float64 internally and rounded once at the end). Complex, object, string and
   extended-precision input raise ``TypeError``.
 - **axis** is an int, a tuple of ints or None, as in numpy reductions; a bad
-  axis raises numpy's ``AxisError``.
+  axis raises numpy's ``AxisError``. The defaults differ by purpose:
+  :func:`softmax`, :func:`log_softmax` and :func:`naive_softmax` normalise
+  along the last axis (``axis=-1``, the convention of ``jax.nn.softmax``; SciPy's
+  ``scipy.special.softmax`` and ``log_softmax`` default to ``axis=None``, the
+  whole array), while :func:`logsumexp` reduces over all axes (``axis=None``,
+  as ``scipy.special.logsumexp`` and numpy's reductions). So on a batch of
+  rows, ``x - logsumexp(x, axis=-1, keepdims=True)`` is ``log_softmax(x)``,
+  and ``x - logsumexp(x)`` is not.
 - **temperature** must be positive and finite, otherwise ``ValueError``. The
   logits are divided by it first: the result is exact for the rounded ``x / T``.
 - No ``RuntimeWarning`` is ever emitted for finite input of any magnitude, and
@@ -98,7 +105,8 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
         float32 and float64 keep their dtype.
     axis : int, tuple of ints or None, optional
         Axis or axes along which the entries are normalised together
-        (default: the last). None means all axes.
+        (default: the last, as in ``jax.nn.softmax``; ``scipy.special.softmax``
+        defaults to None). None means all axes.
     temperature : float, optional
         Positive, finite temperature :math:`T`; the result is
         ``softmax(x / T)``. Small :math:`T` sharpens the distribution towards
@@ -194,7 +202,9 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
         Logits. Booleans and integers are converted to float64; float16,
         float32 and float64 keep their dtype.
     axis : int, tuple of ints or None, optional
-        Axis or axes normalised together (default: the last); None means all.
+        Axis or axes normalised together (default: the last, as in
+        :func:`softmax`; ``scipy.special.log_softmax`` defaults to None); None
+        means all.
     temperature : float, optional
         Positive, finite temperature; the result is ``log_softmax(x / T)``.
     where : array_like of bool, optional
@@ -269,7 +279,11 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
     x : array_like
         Input values. Booleans and integers are converted to float64.
     axis : int, tuple of ints or None, optional
-        Axis or axes to reduce over; None (the default) reduces over all.
+        Axis or axes to reduce over; None (the default, as in
+        ``scipy.special.logsumexp`` and numpy's reductions) reduces over all.
+        Unlike :func:`softmax` and :func:`log_softmax`, whose default is the
+        last axis: for the normaliser of each row use ``axis=-1`` (with
+        ``keepdims=True`` to subtract it from ``x``).
     b : array_like, optional
         Weights broadcast against ``x`` (may be negative or zero); entries with
         ``b == 0`` take no part, whatever their ``x``.
@@ -299,8 +313,10 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
 
     See Also
     --------
-    log_softmax : ``x - logsumexp(x)``, computed accurately.
-    scipy.special.logsumexp : The same interface.
+    log_softmax : ``x - logsumexp(x, axis=-1, keepdims=True)``, computed
+        accurately.
+    scipy.special.logsumexp : The same parameters and defaults (``axis=None``,
+        ``b``, ``keepdims``, ``return_sign``); ``where`` is an addition.
 
     Notes
     -----
@@ -387,7 +403,8 @@ def naive_softmax(x, axis=-1):
     x : array_like
         Logits.
     axis : int, tuple of ints or None, optional
-        Axis or axes normalised together (default: the last).
+        Axis or axes normalised together (default: the last, as in
+        :func:`softmax`).
 
     Returns
     -------
@@ -404,10 +421,15 @@ def naive_softmax(x, axis=-1):
     float32), and ``inf / inf`` is NaN, so ``naive_softmax([1000., 1000.])``
     returns ``[nan, nan]`` and numpy emits its ``RuntimeWarning``; this
     function does not hide it and is the one exception to the special-value
-    policy of :mod:`softmax_lib.core`. Even where it does not overflow, its
-    result is off by hundreds of ULP for logits of size 100. Chapter 1 (The
-    definition) uses it as the definition, Chapter 3 (The overflow trick) shows
-    it failing.
+    policy of :mod:`softmax_lib.core`. Below :math:`x \approx -745` every
+    ``exp`` underflows to 0 and ``0 / 0`` is NaN too. Where it neither
+    overflows nor underflows, it is accurate: each ``exp(x_i)`` is rounded
+    once, and the sum and the division add a few roundings, so the result is
+    within a few ULP (at most about 3 for ten logits of size 100; Chapter 3's
+    accuracy table measures it). Its flaw is the range, not the accuracy. (It
+    is shifting by the maximum *without* the refinements of :func:`softmax`
+    that costs about a hundred ULP at that scale.) Chapter 1 (The definition) uses
+    it as the definition, Chapter 3 (The overflow trick) shows it failing.
 
     Examples
     --------
