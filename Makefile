@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 # Test processes for `make test` (the book build and browser tests stay on one of them).
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
-.PHONY: help book test check lab serve lint format lock clean distclean env data vendor
+.PHONY: help book test check lab pdf serve lint format lock clean distclean env data vendor
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,10 @@ check: $(STAMP) ## The fast lane: library unit, property and doctests (offline, 
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab
-	@$(BIN)/jupyter lab notebooks/
+	@$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+
+pdf: $(STAMP) data ## Render the whole book as one PDF: _build/html/softmax-book.pdf
+	@$(BIN)/python tools/build_pdf.py
 
 serve: ## Serve the built site on http://127.0.0.1:$(PORT)
 	@test -f _build/html/index.html || { echo "error: no built site in _build/html; run 'make book' first." >&2; exit 1; }

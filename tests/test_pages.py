@@ -352,3 +352,88 @@ def test_layout_problems_catches_overlapping_labels():
     ax.text(0.0, 0.5, "one label")
     ax.text(0.05, 0.5, "another label")
     assert any("'one label' overlaps" in p for p in layout_problems(figure))
+
+
+# --- The whole book as one PDF (make pdf) -------------------------------------------------
+
+RAW_TEX_IN_PDF = re.compile(r"\$\$|\\(?:frac|sum|sigma|begin|end|mathrm|operatorname|dots)\b")
+
+
+def pdf_problems(path: Path, min_pages: int = 20) -> tuple[int, list[str]]:
+    """Return (page count, problems) of a PDF: too few pages, a page with no extractable
+    text, raw TeX left in the text (math that MathJax did not typeset)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    problems = []
+    if len(reader.pages) < min_pages:
+        problems.append(f"only {len(reader.pages)} pages (at least {min_pages} expected)")
+    for n, page in enumerate(reader.pages, start=1):
+        text = page.extract_text() or ""
+        if not text.strip():
+            problems.append(f"page {n} has no extractable text")
+        for match in sorted({m.group(0) for m in RAW_TEX_IN_PDF.finditer(text)}):
+            problems.append(f"page {n} shows raw TeX {match!r}")
+    return len(reader.pages), problems
+
+
+def tiny_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with ``lines`` of text (Helvetica), written by hand."""
+    escaped = [
+        line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines
+    ]
+    text = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({t}) '" for t in escaped) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text)} >>\nstream\n{text}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_pdf(built_book, repo):
+    """``make pdf``'s command, after the HTML build (whose environment it re-uses)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(repo / "tools" / "build_pdf.py")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return built_book / "softmax-book.pdf"
+
+
+def test_the_book_as_one_pdf(built_pdf, built_book):
+    pages, problems = pdf_problems(built_pdf)
+    assert not problems, f"{built_pdf.name} ({pages} pages):\n" + "\n".join(problems[:20])
+    intro = page_html(built_book, "book/intro")
+    assert '<p id="sm-pdf-link">' in intro, "the landing page does not link the PDF"
+
+
+def test_pdf_problems_catches_raw_tex_and_empty_pages(tmp_path):
+    good = tmp_path / "good.pdf"
+    good.write_bytes(tiny_pdf(["The softmax of z is a probability vector."]))
+    assert pdf_problems(good, min_pages=1) == (1, [])
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(tiny_pdf(["Untypeset: $$\\frac{e^{z_i}}{\\sum_j e^{z_j}}$$"]))
+    _, problems = pdf_problems(bad, min_pages=2)
+    text = "\n".join(problems)
+    assert "only 1 pages" in text
+    assert "raw TeX '$$'" in text
+    assert "raw TeX '\\\\frac'" in text
+    blank = tmp_path / "blank.pdf"
+    blank.write_bytes(tiny_pdf([]))
+    assert "page 1 has no extractable text" in pdf_problems(blank, min_pages=1)[1]
