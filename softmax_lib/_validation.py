@@ -52,7 +52,7 @@ Class labels and class indices
   outside ``0 .. K - 1``. Any other dtype (bool, string, complex, object)
   is a ``TypeError``.
 - **Class labels** (the ``y`` of :meth:`SoftmaxRegression.fit
-  <softmax_lib.regression.SoftmaxRegression.fit>`) name the classes: any values
+  <softmax_lib.SoftmaxRegression.fit>`) name the classes: any values
   that can be sorted, as in scikit-learn: integers, whole-number floats,
   booleans, strings, or an object array of mutually comparable values (e.g.
   Python strings). The classes are the distinct labels seen, sorted

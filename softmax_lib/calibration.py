@@ -32,7 +32,22 @@ __all__ = [
 
 
 class ReliabilityCurve(NamedTuple):
-    """Per-bin statistics of a reliability diagram (empty bins hold NaN and count 0)."""
+    """Per-bin statistics of a reliability diagram (empty bins hold NaN and count 0).
+
+    What :func:`reliability_curve` returns, for
+    :func:`softmax_lib.plotting.plot_reliability_diagram`.
+
+    Attributes
+    ----------
+    bin_edges : ndarray of shape (n_bins + 1,)
+        The edges of the equal-width confidence bins on [0, 1].
+    confidence : ndarray of shape (n_bins,)
+        The mean confidence (largest probability) of the samples in each bin.
+    accuracy : ndarray of shape (n_bins,)
+        How often the most probable class is right, per bin.
+    count : ndarray of int, shape (n_bins,)
+        The number of samples per bin.
+    """
 
     bin_edges: np.ndarray
     confidence: np.ndarray

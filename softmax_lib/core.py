@@ -15,8 +15,9 @@ Accuracy: :func:`softmax` is within 4 ULP of the exact result in float64 and
 within 1 ULP in float32; :func:`log_softmax` is within 4 ULP, its largest entry
 included (``tests/test_accuracy.py`` measures this against a 256-bit mpmath
 reference). Chapter 3 (The overflow trick) explains how: the shift by the
-maximum analysed in [1]_, with the rounding error of that shift recovered
-exactly by Dekker's error-free transformation [2]_.
+maximum analysed by :cite:t:`blanchard2021accurately`, with the rounding error of that
+shift recovered exactly by Dekker's error-free transformation
+:cite:p:`dekker1971floating`.
 
 Special values
 --------------
@@ -65,11 +66,12 @@ for teaching, and it overflows, warns and returns NaN on purpose.
 
 References
 ----------
-.. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing the
-   log-sum-exp and softmax functions", IMA Journal of Numerical Analysis 41(4),
-   2021, https://doi.org/10.1093/imanum/draa038
-.. [2] T. J. Dekker, "A floating-point technique for extending the available
-   precision", Numerische Mathematik 18, 1971 (the exact error of a sum).
+P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing the
+log-sum-exp and softmax functions", IMA Journal of Numerical Analysis 41(4),
+2021, https://doi.org/10.1093/imanum/draa038
+
+T. J. Dekker, "A floating-point technique for extending the available
+precision", Numerische Mathematik 18, 1971 (the exact error of a sum).
 """
 
 import numpy as np
@@ -143,12 +145,13 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
         \operatorname{softmax}(x)_i = \frac{e^{(x_i - c)/T}}{\sum_j e^{(x_j - c)/T}}
 
     for any shift :math:`c`; shifting by the maximum keeps every exponent
-    :math:`\le 0`, so nothing overflows [1]_. Refinements make the result exact
+    :math:`\le 0`, so nothing overflows :cite:p:`blanchard2021accurately`. Refinements
+    make the result exact
     to within 4 ULP in float64 (1 ULP in float32, which is computed in float64
     and rounded once). First, the shift is chosen so that it is exact
     (:math:`c = 0` when the maximum lies in :math:`[-1, 600]`), and where
     :math:`x_i - c` must be rounded, its rounding error :math:`e_i` is
-    recovered exactly (Fast2Sum, [2]_) and folded back in as
+    recovered exactly (Fast2Sum, :cite:t:`dekker1971floating`) and folded back in as
     :math:`e^{d_i}(1 + e_i)`; without this, ``exp`` amplifies a rounding
     error of :math:`|x_i - c| \cdot 2^{-53}` into hundreds of ULP at logit
     scale 100. Second, the sum is computed almost exactly: each term is split
@@ -166,10 +169,11 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
-    .. [2] T. J. Dekker, "A floating-point technique for extending the
-       available precision", Numer. Math. 18, 1971.
+    P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+    the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
+
+    T. J. Dekker, "A floating-point technique for extending the
+    available precision", Numer. Math. 18, 1971.
 
     Examples
     --------
@@ -241,7 +245,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
     Writing the log-sum-exp as ``m + log1p(rest)`` keeps the largest entry,
     ``-log1p(rest)``, exact to a few ULP even when it is tiny (``log(1 + rest)``
     would round it to 0), and ``(x_i - m)`` and ``-log1p(rest)`` have the same
-    sign, so their sum does not cancel [1]_. The terms of ``rest`` are computed as in
+    sign, so their sum does not cancel :cite:p:`blanchard2021accurately`. The terms of
+    ``rest`` are computed as in
     :func:`softmax`, with the rounding error of the shift folded back in. The
     result is within 4 ULP of the exact value.
 
@@ -250,8 +255,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
+    P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+    the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
 
     Examples
     --------
@@ -325,7 +330,8 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
         \log\sum_j e^{x_j} = m + \operatorname{log1p}\Bigl(\sum_{j \ne k}
         e^{x_j - m}\Bigr), \qquad m = x_k = \max_j x_j,
 
-    with the terms computed as in :func:`softmax` [1]_. The ``log1p`` form keeps
+    with the terms computed as in :func:`softmax` :cite:p:`blanchard2021accurately`.
+    The ``log1p`` form keeps
     full relative accuracy of the correction when the maximum dominates; the
     final addition ``m + log1p(...)`` can cancel when the result is near 0 and
     the maximum is negative (relative accuracy is then that of ``m``'s size).
@@ -338,8 +344,8 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
+    P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+    the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
 
     Examples
     --------

@@ -85,7 +85,22 @@ class MNISTError(RuntimeError):
 
 
 class MNIST(NamedTuple):
-    """The MNIST arrays, unpackable as ``X_train, y_train, X_test, y_test``."""
+    """The MNIST arrays, unpackable as ``X_train, y_train, X_test, y_test``.
+
+    What :func:`load_mnist` returns: a named tuple, so ``data.X_test`` and
+    ``X_train, y_train, X_test, y_test = data`` both work.
+
+    Attributes
+    ----------
+    X_train : ndarray of shape (60000, 784) or (60000, 28, 28)
+        The training images (float32 in [0, 1], or uint8 0..255).
+    y_train : ndarray of int64, shape (60000,)
+        Their digits, 0 to 9.
+    X_test : ndarray of shape (10000, 784) or (10000, 28, 28)
+        The test images.
+    y_test : ndarray of int64, shape (10000,)
+        Their digits.
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray

@@ -56,7 +56,8 @@ def softmax_jacobian(probs):
 
     Notes
     -----
-    :math:`J_{ij} = p_i(\delta_{ij} - p_j)` [1]_. The diagonal is computed as
+    :math:`J_{ij} = p_i(\delta_{ij} - p_j)` :cite:p:`bishop2006pattern`. The diagonal
+    is computed as
     :math:`p_i(1 - p_i)`, which is more accurate than :math:`p_i - p_i^2`, and
     the off-diagonal products are symmetric exactly. Building ``J`` costs
     O(K^2) memory and time; for backpropagation use :func:`softmax_vjp`.
@@ -66,8 +67,8 @@ def softmax_jacobian(probs):
 
     References
     ----------
-    .. [1] C. M. Bishop, "Pattern Recognition and Machine Learning", Springer,
-       2006, eq. (4.106).
+    C. M. Bishop, "Pattern Recognition and Machine Learning", Springer,
+    2006, eq. (4.106).
 
     Examples
     --------

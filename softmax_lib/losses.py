@@ -139,9 +139,11 @@ def cross_entropy(logits, labels, *, axis=-1, label_smoothing=0.0, reduction="me
     -----
     :math:`L_n = -\sum_i y_{ni} \operatorname{log\_softmax}(z_n)_i`; for a
     class index :math:`c` this is :math:`-\operatorname{log\_softmax}(z_n)_c`,
-    which stays finite and accurate for a confidently wrong prediction [1]_ where
+    which stays finite and accurate for a confidently wrong prediction
+    :cite:p:`goodfellow2016deep` where
     ``-log(softmax(z))`` would give ``inf``. Terms with :math:`y_i = 0` are 0
-    even where the log-probability is -inf. Label smoothing is that of [2]_.
+    even where the log-probability is -inf. Label smoothing is that of
+    :cite:t:`szegedy2016rethinking`.
     The mean over an empty batch is NaN.
 
     See the special-value policy in :mod:`softmax_lib.core`: a NaN logit makes
@@ -151,10 +153,11 @@ def cross_entropy(logits, labels, *, axis=-1, label_smoothing=0.0, reduction="me
 
     References
     ----------
-    .. [1] I. Goodfellow, Y. Bengio and A. Courville, "Deep Learning", MIT
-       Press, 2016, section 6.2.2.3.
-    .. [2] C. Szegedy et al., "Rethinking the Inception architecture for
-       computer vision", CVPR 2016 (label smoothing).
+    I. Goodfellow, Y. Bengio and A. Courville, "Deep Learning", MIT
+    Press, 2016, section 6.2.2.3.
+
+    C. Szegedy et al., "Rethinking the Inception architecture for
+    computer vision", CVPR 2016 (label smoothing).
 
     Examples
     --------
@@ -274,7 +277,8 @@ def entropy(probs, axis=-1):
 
     Notes
     -----
-    Shannon's entropy [1]_. Terms with :math:`p_i = 0` contribute 0 (the limit
+    Shannon's entropy :cite:p:`shannon1948mathematical`. Terms with :math:`p_i = 0`
+    contribute 0 (the limit
     of :math:`p \log p`).
     Sums to 1 are not checked. Divide by :math:`\log 2` for bits.
 
@@ -284,8 +288,8 @@ def entropy(probs, axis=-1):
 
     References
     ----------
-    .. [1] C. E. Shannon, "A mathematical theory of communication", Bell
-       System Technical Journal 27, 1948.
+    C. E. Shannon, "A mathematical theory of communication", Bell
+    System Technical Journal 27, 1948.
 
     Examples
     --------

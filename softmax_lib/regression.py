@@ -66,7 +66,7 @@ DIVERGED = 10.0
 class TrainingWarning(UserWarning):
     """Training went wrong in a way that does not stop it.
 
-    Emitted by :meth:`SoftmaxRegression.fit` when the features look unscaled
+    Emitted by :meth:`softmax_lib.SoftmaxRegression.fit` when the features look unscaled
     (some absolute value above 100, e.g. raw 0-255 pixels) or when the training
     loss climbs to more than 10 times its starting value :math:`\\log K` (the
     learning rate is too large). A loss that overflows to infinity or NaN is a
@@ -117,8 +117,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         The biases :math:`b` (float32).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        The column names, if ``X`` was a pandas DataFrame with string column names.
+    feature_names_in_ : ndarray of str
+        The column names, one per feature, if ``X`` was a pandas DataFrame with
+        string column names (scikit-learn's convention).
     history_ : dict of lists
         One entry per epoch, starting with epoch 0 (the zero weights, before any
         step): ``"epoch"``; ``"loss"``, the mean cross-entropy on the training set
@@ -132,7 +133,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     See Also
     --------
     softmax_lib.datasets.load_mnist : The data of Chapter 5.
-    sklearn.linear_model.LogisticRegression : The same model, fitted by L-BFGS.
 
     Notes
     -----
@@ -144,7 +144,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     :math:`V \leftarrow \mu V - \eta_t G` and :math:`W \leftarrow W + V`.
     Everything is float32. The weights start at zero (the loss is convex, so
     no symmetry needs breaking) and the shuffling is seeded by
-    ``random_state``, so training is reproducible.
+    ``random_state``, so training is reproducible. scikit-learn's
+    ``LogisticRegression`` fits the same model by L-BFGS
+    (``benchmarks/bench_mnist.py`` compares the two on MNIST).
 
     Examples
     --------
@@ -206,7 +208,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         X : array_like of shape (n_samples, n_features)
             Training inputs (converted to float32). Features of order 1 (e.g.
             pixels scaled to [0, 1], or standardised columns) suit the default
-            learning rate; a :class:`TrainingWarning` says when they do not.
+            learning rate; a :class:`~softmax_lib.regression.TrainingWarning`
+            says when they do not.
         y : array_like of shape (n_samples,)
             Class labels: integers, whole-number floats, strings or any sortable
             values, at least two distinct ones.
@@ -240,7 +243,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Warns
         -----
-        TrainingWarning
+        softmax_lib.regression.TrainingWarning
             When the features look unscaled, or the loss climbs far above its
             starting value.
         """
