@@ -65,7 +65,7 @@ def test_online_explorer_rescales_when_the_max_grows():
 def test_tiled_memory_explorer_follows_both_sliders():
     explorer = widgets.tiled_memory_explorer()
     explorer.widget  # noqa: B018
-    for n, block in [(256, 32), (8192, 32), (8192, 256), (1024, 128)]:
+    for n, block in [(512, 64), (8192, 64), (8192, 256), (1024, 128)]:
         explorer._inputs["n"].value = n
         explorer._inputs["block"].value = block
         direct = working_memory(n, d_v=64)

@@ -15,8 +15,8 @@ DEFAULT_ONLINE_LOGITS = (
     0.5, -0.4, 1.6, 0.2, -1.0, 0.9, 3.1, 1.4,
     2.0, -0.6, 0.3, 2.7, 4.2, 1.1, -0.2, 3.5,
 )  # fmt: skip
-DEFAULT_SEQUENCE_LENGTHS = (256, 512, 1024, 2048, 4096, 8192)
-DEFAULT_BLOCK_SIZES = (32, 64, 128, 256)
+DEFAULT_SEQUENCE_LENGTHS = (512, 1024, 2048, 4096, 8192)
+DEFAULT_BLOCK_SIZES = (64, 128, 256)
 
 
 def online_states(logits, block_size):
