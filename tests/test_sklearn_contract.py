@@ -1,9 +1,19 @@
 """SoftmaxRegression is a scikit-learn estimator: scikit-learn's own checks, and its tools.
 
 ``parametrize_with_checks`` runs every check of ``sklearn.utils.estimator_checks``
-that applies to a classifier. One is expected to fail, listed with the reason in
-``EXPECTED_FAILED_CHECKS``; scikit-learn marks it xfail (strict: if it starts to
-pass, the test fails, and the entry must go).
+that applies to a classifier (55 with scikit-learn 1.9). One is expected to fail,
+listed with the reason in ``EXPECTED_FAILED_CHECKS``; scikit-learn marks it xfail
+(strict: if it starts to pass, the test fails, and the entry must go).
+
+Two more are skipped by scikit-learn itself, depending on the environment, not on
+the estimator:
+
+- ``check_classifier_data_not_an_array`` needs pandas, which is not a dependency of
+  this project (pandas installed, it runs; so does ``test_feature_names_from_a_data_frame``
+  below);
+- ``check_array_api_input`` runs only with ``SCIPY_ARRAY_API=1`` and array-api-strict
+  installed; SoftmaxRegression computes with numpy and does not claim array-API
+  support (its ``array_api_support`` tag is False).
 """
 
 from __future__ import annotations
