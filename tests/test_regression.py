@@ -403,3 +403,17 @@ def test_import_softmax_lib_imports_numpy_only():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["[]", "True"], result.stdout
+
+
+def test_without_scikit_learn_the_core_works_and_the_estimator_says_what_to_install():
+    code = (
+        "import sys\n"
+        "sys.modules['sklearn'] = None  # as if scikit-learn were not installed\n"
+        "import softmax_lib\n"
+        "assert softmax_lib.softmax([0.0, 0.0]).tolist() == [0.5, 0.5]\n"
+        "softmax_lib.SoftmaxRegression\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "ImportError: softmax_lib.SoftmaxRegression needs scikit-learn" in result.stderr
+    assert "pip install 'softmax-lib[sklearn]'" in result.stderr
