@@ -91,7 +91,8 @@ def test_plot_jacobian(ax):
 
 
 def test_class_labels():
-    assert plotting.class_labels(2) == ["1", "2"]
+    assert plotting.class_labels(2) == ["0", "1"]  # 0-based, as in the code
+    assert plotting.class_labels(10) == [str(d) for d in range(10)]
     with pytest.raises(ValueError, match="1 labels for 2 classes"):
         plotting.class_labels(2, ["a"])
 

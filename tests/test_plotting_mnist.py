@@ -113,6 +113,14 @@ def test_plot_reliability_diagram_bars_are_the_accuracy_of_the_filled_bins(rng):
     np.testing.assert_allclose(tops, curve.confidence[filled])
     assert any(t.get_text() == "ECE = 0.1234" for t in ax.texts)
     assert_labelled(ax)
+    counts = ax.count_axes  # the panel under the diagram: how many in each bin
+    np.testing.assert_array_equal(
+        [bar.get_height() for bar in counts.containers[0]], curve.count[filled]
+    )
+    assert [t.get_text() for t in counts.texts] == [f"{n:,}" for n in curve.count[filled]]
+    assert counts.get_yscale() == "log"
+    assert_labelled(counts)
+    assert plotting.plot_reliability_diagram(curve, counts=False).count_axes is None
 
 
 def test_plot_learning_curves_draws_the_history(rng):
@@ -134,6 +142,9 @@ def test_plot_learning_curves_draws_the_history(rng):
         assert_labelled(ax)
     ax = plotting.plot_learning_curves({"epoch": [1], "loss": [0.2]})
     assert len(ax.lines) == 1
+    assert ax.get_ylabel() == "mean cross-entropy (no penalty)", "says what it holds"
+    ax = plotting.plot_learning_curves({"epoch": [0, 1], "objective": [2.3, 0.3]}, "objective")
+    assert ax.get_ylabel() == "cross-entropy + L2 penalty"
     with pytest.raises(ValueError, match="no 'accuracy'"):
         plotting.plot_learning_curves({"epoch": [1], "loss": [0.2]}, "accuracy")
 
@@ -167,6 +178,8 @@ def test_plot_prediction_says_whether_the_prediction_is_right():
     assert ax.figure.axes[1].get_title() == "predicted 4"
     with pytest.raises(ValueError, match="10 entries"):
         plotting.plot_prediction(np.zeros(784), [0.5, 0.5])
+    ax = plotting.plot_prediction(np.zeros(784), probs[::-1], 8)  # 0.91 on the 5
+    assert ax.figure.axes[1].get_title() == "an 8, predicted 5", "an 8, not a 8"
 
 
 def test_plot_evidence_map_is_centred_at_zero(rng):

@@ -67,10 +67,12 @@ def test_the_live_view_redraws_when_another_image_is_picked(data):
         assert explorer._readout_widget.value == readout
         assert readout in explorer._image.value  # the alt text of the live image
         predicted = int(np.argmax(probs))
-        assert name[0] == str(index)
-        assert explorer.ax.get_title() == f"test image {index}"
+        article = "an" if labels[index] == 8 else "a"
+        assert name[0] == f"image {index}: {article} {labels[index]}"
+        assert explorer.ax.get_title() == f"test image {index}: {article} {labels[index]}"
         digit_ax = explorer.figure.axes[1]
-        assert digit_ax.get_title().startswith(f"a {labels[index]}, predicted {predicted}")
+        title = f"{article} {labels[index]}, predicted {predicted}"
+        assert digit_ax.get_title().startswith(title)
         np.testing.assert_array_equal(
             digit_ax.images[0].get_array(), images[index].reshape(28, 28)
         )
@@ -105,7 +107,7 @@ def test_the_website_view_has_one_frame_per_image_with_its_readout(data):
         assert frame["readout"] == expected_readout(model, images[index])
         assert frame["src"].startswith("data:image/png;base64,")
         assert frame["alt"].startswith("A digit, a bar chart of its ten probabilities")
-        assert f"test image {index}." in frame["alt"]
+        assert f"test image {index}: a {labels[index]}." in frame["alt"]
 
 
 def test_the_default_choice_mixes_right_hesitant_and_confident_wrong_images(data):
@@ -119,9 +121,13 @@ def test_the_default_choice_mixes_right_hesitant_and_confident_wrong_images(data
     mistakes = [n for n in names if n.endswith("(wrong)")]
     assert len(mistakes) == min(3, wrong.size) > 0
     most_confident = wrong[np.argsort(-probs[wrong].max(axis=1))][: len(mistakes)]
-    assert [int(re.match(r"(\d+) ", n).group(1)) for n in mistakes] == list(most_confident)
+    indices = [int(re.match(r"image (\d+): an? (\d) ", n).group(1)) for n in mistakes]
+    assert indices == list(most_confident)
     assert sum(n.endswith("(hesitant)") for n in names) == 2
     assert names[0].endswith("(right)")
+    for name in names:  # "image 3: a 0 (right)": index, true digit, kind
+        index, digit = re.match(r"image (\d+): an? (\d) \(", name).groups()
+        assert int(digit) == labels[int(index)]
 
 
 def test_bad_input_is_rejected(data):

@@ -14,6 +14,12 @@ from softmax_lib.plotting.softmax import plot_probabilities
 DIGITS = tuple(str(d) for d in range(10))
 IMAGE_SHAPE = (28, 28)
 WEIGHT_CMAP = "RdBu_r"  # diverging: red = positive (evidence for), blue = negative
+#: The y-axis label of each ``SoftmaxRegression.history_`` entry: what exactly it holds.
+METRIC_LABELS = {
+    "loss": "mean cross-entropy (no penalty)",
+    "objective": "cross-entropy + L2 penalty",
+    "accuracy": "accuracy (fraction right)",
+}
 
 
 def _as_images(images, shape: tuple[int, int] = IMAGE_SHAPE) -> np.ndarray:
@@ -44,6 +50,19 @@ def _montage(images: np.ndarray, n_cols: int, gap: int, gap_below: int):
         canvas[top : top + height, left : left + width] = image
         corners.append((top, left))
     return canvas, corners
+
+
+def a_digit(label) -> str:
+    """``"a 7"``, but ``"an 8"``: the digit with its English article.
+
+    Examples
+    --------
+    >>> a_digit(7), a_digit(8), a_digit(18)
+    ('a 7', 'an 8', 'an 18')
+    """
+    text = str(label)
+    spoken_with_vowel = text.startswith("8") or text in ("11", "18")
+    return f"{'an' if spoken_with_vowel else 'a'} {text}"
 
 
 def _image_axes(ax, title: str | None, xlabel: str | None = None):
@@ -167,8 +186,8 @@ def plot_weight_images(
     coef : array_like, shape (K, 784)
         The weights ``W`` (e.g. ``SoftmaxRegression.coef_``); row ``k`` is class ``k``.
     labels : sequence of str, optional
-        Class names written above the images (default the digits ``"0"`` … ``"9"``
-        for 10 classes, else ``"1"`` … ``"K"``).
+        Class names written above the images (default ``"0"`` … ``"K-1"``: the
+        digits for MNIST).
     n_cols : int, optional
         Images per row.
     ax : matplotlib.axes.Axes, optional
@@ -211,8 +230,6 @@ def plot_weight_images(
     (-2.0, 2.0)
     """
     images = _as_images(coef)
-    if labels is None and len(images) == 10:
-        labels = DIGITS
     names = class_labels(len(images), labels)
     canvas, corners = _montage(images, n_cols, gap=2, gap_below=0)
     # room above every row for its class names
@@ -252,7 +269,8 @@ def plot_confusion_matrix(
         ``confusion[i, j]``: samples of true class ``i`` predicted as ``j``, e.g. from
         ``softmax_lib.metrics.confusion_matrix``.
     labels : sequence of str, optional
-        Class names for both axes (default the digits for 10 classes).
+        Class names for both axes (default ``"0"`` … ``"K-1"``: the digits for
+        MNIST).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created if omitted.
     title : str or None, optional
@@ -288,8 +306,6 @@ def plot_confusion_matrix(
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
         raise ValueError(f"confusion must be square, got shape {confusion.shape}")
     k = confusion.shape[0]
-    if labels is None and k == 10:
-        labels = DIGITS
     names = class_labels(k, labels)
     if ax is None:
         ax = _new_axes((0.5 * k + 1.2, 0.5 * k + 0.9))
@@ -324,6 +340,7 @@ def plot_reliability_diagram(
     ax=None,
     title: str | None = "reliability diagram",
     ece: float | None = None,
+    counts: bool = True,
 ):
     """Draw a reliability diagram: accuracy against confidence, bin by bin.
 
@@ -333,17 +350,30 @@ def plot_reliability_diagram(
         From :func:`softmax_lib.calibration.reliability_curve`: bin edges, and per bin
         the mean confidence, the accuracy and the count.
     ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure is created if omitted.
+        Where to draw; a new figure is created if omitted. With ``counts``, ``ax``
+        must be a subplot: its grid cell is split into the diagram (on ``ax``) and,
+        below it, the counts.
     title : str or None, optional
         The Axes title.
     ece : float, optional
         An expected calibration error to print in the corner.
+    counts : bool, optional
+        Draw, under the diagram, how many samples fall into each bin (bars on a log
+        scale, each with its count written above it): a bar of the diagram drawn
+        from a handful of samples says little.
 
     Returns
     -------
     matplotlib.axes.Axes
-        ``ax.containers[0]`` holds one bar per non-empty bin, its height the bin's
-        accuracy; ``ax.containers[1]`` the gaps from accuracy to mean confidence.
+        The diagram: ``ax.containers[0]`` holds one bar per non-empty bin, its height
+        the bin's accuracy; ``ax.containers[1]`` the gaps from accuracy to mean
+        confidence. With ``counts``, the counts panel is ``ax.count_axes``: its
+        ``containers[0]`` has one bar per non-empty bin, its ``texts`` the counts.
+
+    Raises
+    ------
+    ValueError
+        If ``counts`` is asked for and ``ax`` is not a subplot.
 
     Notes
     -----
@@ -361,14 +391,20 @@ def plot_reliability_diagram(
     >>> ax = plot_reliability_diagram(curve)
     >>> [float(bar.get_height()) for bar in ax.containers[0]]
     [1.0, 0.5]
+    >>> [text.get_text() for text in ax.count_axes.texts]
+    ['2', '2']
     """
     edges = np.asarray(curve.bin_edges, dtype=float)
     confidence = np.asarray(curve.confidence, dtype=float)
     accuracy = np.asarray(curve.accuracy, dtype=float)
-    filled = np.asarray(curve.count) > 0
+    count = np.asarray(curve.count)
+    filled = count > 0
     left, width = edges[:-1][filled], np.diff(edges)[filled]
     if ax is None:
-        ax = _new_axes((4.2, 4.0))
+        ax = _new_axes((4.2, 5.6 if counts else 4.0))
+    count_ax = None
+    if counts:
+        ax, count_ax = _split_rows(ax, (3.0, 1.25))
     ax.plot([0, 1], [0, 1], linestyle="--", color="gray", linewidth=1, label="calibrated")
     ax.bar(
         left,
@@ -392,7 +428,7 @@ def plot_reliability_diagram(
     )
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.0)
-    ax.set_aspect("equal")
+    ax.set_box_aspect(1.0)  # square: the diagonal at 45 degrees
     ax.set_xlabel("confidence (largest probability)")
     ax.set_ylabel("accuracy")
     ax.legend(loc="upper left", fontsize=8)
@@ -400,7 +436,35 @@ def plot_reliability_diagram(
         ax.text(0.97, 0.04, f"ECE = {ece:.4f}", ha="right", va="bottom", transform=ax.transAxes)
     if title is not None:
         ax.set_title(title)
+    if count_ax is not None:
+        _draw_bin_counts(count_ax, left, width, count[filled])
+        count_ax.set_box_aspect(1.25 / 3.0)  # as wide as the diagram above it
+    ax.count_axes = count_ax
     return ax
+
+
+def _split_rows(ax, height_ratios: Sequence[float]) -> list:
+    """Split ``ax``'s grid cell into stacked Axes; ``ax`` itself becomes the top one."""
+    spec = ax.get_subplotspec()
+    if spec is None:
+        raise ValueError("ax must be a subplot (made by plt.subplots or add_subplot)")
+    grid = spec.subgridspec(len(height_ratios), 1, height_ratios=height_ratios, hspace=0.05)
+    ax.set_subplotspec(grid[0, 0])
+    return [ax] + [ax.figure.add_subplot(grid[i, 0]) for i in range(1, len(height_ratios))]
+
+
+def _draw_bin_counts(ax, left, width, counts) -> None:
+    """Bars of the samples per bin on a log scale, each count written above its bar."""
+    ax.bar(left, counts, width=width, align="edge", color="#7f7f7f", edgecolor="white")
+    ax.set_yscale("log")
+    top = max(float(np.max(counts, initial=1)), 1.0)
+    ax.set_ylim(0.5, top * 60)  # room above the tallest bar for its count
+    for x, n in zip(left + width / 2, counts, strict=True):
+        ax.text(x, n * 1.3, f"{n:,}", ha="center", va="bottom", rotation=90, fontsize=8)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel("confidence (largest probability)")
+    ax.set_ylabel("count\n(log scale)")
+    ax.set_title("how many in each bin", fontsize=10)
 
 
 def plot_learning_curves(
@@ -417,8 +481,11 @@ def plot_learning_curves(
     history : dict of lists
         ``SoftmaxRegression.history_``: ``"epoch"``, ``metric`` and, if present,
         ``"val_" + metric``.
-    metric : {"loss", "accuracy"}, optional
-        What to draw.
+    metric : {"loss", "objective", "accuracy"}, optional
+        What to draw: ``"loss"`` is the mean cross-entropy (no penalty) on the
+        training and the validation data, ``"objective"`` the training cross-entropy
+        plus the L2 penalty (what SGD minimises; there is no validation curve of it),
+        ``"accuracy"`` the fraction right. The y axis says which.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created if omitted.
     title : str or None, optional
@@ -438,12 +505,12 @@ def plot_learning_curves(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> history = {"epoch": [1, 2], "loss": [0.5, 0.3], "val_loss": [0.6, 0.4]}
+    >>> history = {"epoch": [0, 1], "loss": [2.3, 0.3], "val_loss": [2.3, 0.4]}
     >>> ax = plot_learning_curves(history, "loss")
     >>> [line.get_ydata().tolist() for line in ax.lines]
-    [[0.5, 0.3], [0.6, 0.4]]
-    >>> ax.get_title()
-    'loss per epoch'
+    [[2.3, 0.3], [2.3, 0.4]]
+    >>> ax.get_title(), ax.get_ylabel()
+    ('loss per epoch', 'mean cross-entropy (no penalty)')
     """
     if metric not in history:
         raise ValueError(f"history has no {metric!r}; it has {sorted(history)}")
@@ -461,7 +528,7 @@ def plot_learning_curves(
             label="validation",
         )
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean cross-entropy" if metric == "loss" else metric)
+    ax.set_ylabel(METRIC_LABELS.get(metric, metric))
     ax.set_xticks(epochs)
     ax.legend()
     ax.grid(alpha=0.3)
@@ -635,9 +702,9 @@ def plot_prediction(
     if label is None:
         digit_title = f"predicted {predicted}"
     elif predicted == int(label):
-        digit_title = f"a {label}, predicted {predicted} ✓"
+        digit_title = f"{a_digit(label)}, predicted {predicted} ✓"
     else:
-        digit_title = f"a {label}, predicted {predicted}"
+        digit_title = f"{a_digit(label)}, predicted {predicted}"
     plot_digit(image, ax=digit_ax, title=digit_title)
     digit_ax.title.set_fontsize(10)
     plot_probabilities(

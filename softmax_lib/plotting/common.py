@@ -16,7 +16,11 @@ def _new_axes(figsize: tuple[float, float]):
 
 
 def class_labels(n_classes: int, labels: Sequence[str] | None = None) -> list[str]:
-    """Return ``labels`` as a list, or the default names ``"1"`` … ``"K"``.
+    """Return ``labels`` as a list, or the default names ``"0"`` … ``"K-1"``.
+
+    The book numbers classes from 0, as the code and the MNIST digits do (see the
+    notation page): class ``i`` is ``probs[i]``, and its default name is ``str(i)``,
+    whatever the number of classes.
 
     Parameters
     ----------
@@ -37,12 +41,12 @@ def class_labels(n_classes: int, labels: Sequence[str] | None = None) -> list[st
     Examples
     --------
     >>> class_labels(3)
-    ['1', '2', '3']
+    ['0', '1', '2']
     >>> class_labels(2, ["cat", "dog"])
     ['cat', 'dog']
     """
     if labels is None:
-        return [str(i + 1) for i in range(n_classes)]
+        return [str(i) for i in range(n_classes)]
     labels = [str(label) for label in labels]
     if len(labels) != n_classes:
         raise ValueError(f"got {len(labels)} labels for {n_classes} classes")

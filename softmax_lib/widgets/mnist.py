@@ -57,9 +57,10 @@ def mnist_explorer(
     labels : array_like of int, shape (n,)
         Their true digits.
     indices : sequence of int, optional
-        Which images the dropdown offers. Default: ``n_images`` chosen by a fixed
-        rule and labelled by kind: correctly classified ones, ``"(right)"`` (the first
-        of each digit, then the next in order); the images whose two largest
+        Which images the dropdown offers, each named by its index and true digit,
+        e.g. ``"image 3: a 0"``. Default: ``n_images`` chosen by a fixed rule and
+        named by kind too: correctly classified ones, ``"image 3: a 0 (right)"`` (the
+        first of each digit, then the next in order); the images whose two largest
         probabilities are closest, ``"(hesitant)"`` (20%); and the most confident
         mistakes, ``"(wrong)"`` (30%).
     n_images : int, optional
@@ -98,9 +99,9 @@ def mnist_explorer(
     >>> model = SoftmaxRegression(n_epochs=2, progress=False).fit(images, labels)
     >>> explorer = mnist_explorer(model, images, labels, indices=[0, 1])
     >>> explorer.controls[0].values
-    ('0', '1')
+    ('image 0: a 0', 'image 1: a 1')
     >>> explorer.title()
-    'test image 0'
+    'test image 0: a 0'
     >>> bool(np.allclose(explorer.result["probs"], model.predict_proba(images[:1])[0]))
     True
     """
@@ -122,7 +123,12 @@ def mnist_explorer(
         raise ValueError("no images to choose from")
     if len(picks) > MAX_FRAMES:
         raise ValueError(f"{len(picks)} images is more than {MAX_FRAMES} frames (page weight)")
-    names = {f"{i} ({kind})" if kind else f"{i}": i for i, kind in picks}
+    from softmax_lib.plotting.classifier import a_digit
+
+    names = {}
+    for i, kind in picks:  # "image 3: a 0 (right)": the index, the true digit, the kind
+        name = f"image {i}: {a_digit(int(labels[i]))}"
+        names[f"{name} ({kind})" if kind else name] = i
     values = tuple(names)
     # The model's logits of each image, computed as compute() does: the browser tests
     # check that the page shows softmax_lib's probabilities of exactly these.
@@ -173,7 +179,7 @@ def mnist_explorer(
         controls=[Control("image", "test image", values, values[0], kind="dropdown", fmt="{}")],
         compute=compute,
         draw=draw,
-        title="test image {image}",
+        title="test {image}",
         readout=readout,
         static="frames",
         figure_kind="A digit, a bar chart of its ten probabilities and its evidence map",

@@ -15,7 +15,9 @@ def live_learning_curves(
     Parameters
     ----------
     metrics : sequence of str, optional
-        The ``history_`` entries to draw, one panel each (default loss and accuracy).
+        The ``history_`` entries to draw, one panel each (default ``"loss"``, the
+        mean cross-entropy without the penalty, and ``"accuracy"``; ``"objective"``
+        adds the penalty). Each panel's y axis says exactly what it shows.
     figsize : tuple of float, optional
         The figure size in inches.
 
@@ -42,16 +44,18 @@ def live_learning_curves(
     >>> callback = live_learning_curves()
     >>> class Model:
     ...     history_ = {
-    ...         "epoch": [1, 2],
-    ...         "loss": [0.5, 0.4],
-    ...         "val_loss": [0.6, 0.5],
-    ...         "accuracy": [0.8, 0.9],
-    ...         "val_accuracy": [0.7, 0.8],
+    ...         "epoch": [0, 1, 2],
+    ...         "loss": [2.3, 0.5, 0.4],
+    ...         "val_loss": [2.3, 0.6, 0.5],
+    ...         "accuracy": [0.1, 0.8, 0.9],
+    ...         "val_accuracy": [0.1, 0.7, 0.8],
     ...     }
     >>> callback(Model())  # outside a notebook, display() prints the figure's repr
     Figure(900x320)
     >>> [line.get_ydata().tolist() for line in callback.figure.axes[0].lines]
-    [[0.5, 0.4], [0.6, 0.5]]
+    [[2.3, 0.5, 0.4], [2.3, 0.6, 0.5]]
+    >>> callback.figure.axes[0].get_ylabel()
+    'mean cross-entropy (no penalty)'
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
