@@ -432,6 +432,30 @@ def check_bar_heights(state: dict) -> list[str]:
     return problems
 
 
+SVG_TEXT_OVERLAPS_JS = """(root) => {
+  // Pairs of overlapping <text> boxes in an explorer's inline SVG (tick labels, axis
+  // labels, the title the script rewrites on every move).
+  const boxes = Array.from(root.querySelectorAll(".sm-explorer-figure svg text"))
+    .map((t) => ({text: t.textContent.trim(), r: t.getBoundingClientRect()}))
+    .filter((b) => b.text && b.r.width > 0 && b.r.height > 0);
+  const pairs = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].r, b = boxes[j].r;
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) pairs.push([boxes[i].text, boxes[j].text]);
+    }
+  }
+  return pairs;
+}"""
+
+
+def svg_text_overlaps(root) -> list[str]:
+    """Overlapping labels in an SVG explorer, as laid out in the page now."""
+    return [f"label {a!r} overlaps label {b!r}" for a, b in root.evaluate(SVG_TEXT_OVERLAPS_JS)]
+
+
 def check_explorer(page, root, index: int) -> tuple[dict, list[str]]:
     """Move every control of one explorer and check what it shows; return (info, problems)."""
     problems = []
@@ -439,6 +463,7 @@ def check_explorer(page, root, index: int) -> tuple[dict, list[str]]:
     name = f"explorer {index} ({state['spec']['kind']})"
     if not state["live"]:
         problems.append(f"{name}: its script did not start (no sm-explorer-live class)")
+    problems += [f"{name}: {p}" for p in svg_text_overlaps(root)]
     moves = 0
     for c in state["spec"]["controls"]:
         control = page.locator(f"#{c['id']}")
@@ -466,6 +491,7 @@ def check_explorer(page, root, index: int) -> tuple[dict, list[str]]:
         if new["readout"] not in (new["alt"] or ""):
             problems.append(f"{label}: the figure's alt text does not describe the new figure")
         problems += [f"{label}: {p}" for p in check_bar_heights(new)]
+        problems += [f"{label}: {p}" for p in svg_text_overlaps(root)]
         state = new
     info = {
         "kind": state["spec"]["kind"],
@@ -723,3 +749,22 @@ def test_layout_checks_pass_the_site_stylesheet_on_a_phone(browser, serve, tmp_p
     assert report.layout_problems == []
     assert report.layout["narrowest_slider"] >= MIN_SLIDER_PX
     assert report.layout["lowest_pixel_ratio"] >= 2 - 1e-9
+
+
+def test_explorer_check_catches_overlapping_svg_labels(browser, serve, tmp_path, axe_script):
+    """An SVG explorer whose title is drawn twice, the copy shifted onto the original,
+    fails the label-overlap check (the same explorer without the copy passes it above)."""
+    from softmax_lib.widgets import logits_explorer
+
+    html = logits_explorer().to_html()
+    title = re.search(r'<g id="(sm-explorer-\d+-title)">(.*?)</g>', html, re.S)
+    copy = f'<g id="{title.group(1)}-copy" transform="translate(6 3)">{title.group(2)}</g>'
+    html = html.replace(title.group(0), title.group(0) + copy, 1)
+    script = (REPO / "book" / "_static" / "softmax-explorer.js").read_text(encoding="utf-8")
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>x</title></head>'
+        f"<body><main><h1>Overlap</h1>{html}<script>{script}</script></main></body></html>"
+    )
+    (tmp_path / "overlap.html").write_text(page, encoding="utf-8")
+    report = check_page(browser, f"{serve(tmp_path)}/overlap.html", axe_script)
+    assert any("overlaps label" in p for p in report.explorer_problems), report.problems()

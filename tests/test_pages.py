@@ -149,14 +149,21 @@ def explorer_layout_problems(explorer, max_positions: int = 25) -> list[str]:
     """Draw ``explorer`` at its control positions and collect ``layout_problems``.
 
     Every position if there are at most ``max_positions``; otherwise every combination
-    of each control's ends, middle and starting value. A ``Bars`` (SVG) explorer only
-    changes its bars and title on the website, so it is drawn at the position with the
-    longest title and at the ends of each control.
+    of each control's ends, middle, starting value and longest label. A ``Bars`` (SVG)
+    explorer changes only its bar heights and title on the website, so it is drawn at
+    its starting position and at the one with the longest title (the browser test also
+    checks its SVG labels after every move).
     """
+    from softmax_lib.widgets import Bars
     from softmax_lib.widgets.framework import layout_problems
 
     positions = [settings for _, settings in explorer.positions()]
-    if len(positions) > max_positions:
+    if isinstance(explorer.static, Bars):
+        longest = {
+            c.name: max(c.values, key=lambda v, c=c: len(c.display(v))) for c in explorer.controls
+        }
+        positions = [dict(explorer.settings), longest]
+    elif len(positions) > max_positions:
         grids = []
         for control in explorer.controls:
             values = control.values
