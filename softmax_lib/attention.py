@@ -1,6 +1,6 @@
 r"""Scaled dot-product attention: softmax over scores, directly or in tiles.
 
-Attention [1]_ is a softmax over the scores of one query against every key,
+Attention (Vaswani et al. 2017) is a softmax over the scores of one query against every key,
 used to average the values:
 
 .. math::
@@ -11,7 +11,7 @@ used to average the values:
 :func:`attention` computes it as written, with the N×M score matrix in
 memory; :func:`tiled_attention` computes the same numbers over blocks of
 queries and keys, folding each block of keys in with the online softmax of
-:mod:`softmax_lib.online` [2]_ [3]_, so that no N×M array is ever allocated
+:mod:`softmax_lib.online` (Rabe and Staats 2021; Dao et al. 2022), so that no N×M array is ever allocated
 (memory O(N·d + B²) instead of O(N·M)). Chapter 6 (Softmax at scale) teaches
 both; ``benchmarks/bench_attention.py`` measures time and memory.
 
@@ -31,14 +31,6 @@ Conventions shared by both functions:
   of zeros; NaN in the scores of a row makes its output NaN.
 - dtypes: float16 and float32 are computed in float64 and rounded once; the
   result has the common floating dtype of ``q``, ``k`` and ``v``.
-
-References
-----------
-.. [1] A. Vaswani et al., "Attention is all you need", NeurIPS 2017.
-.. [2] M. N. Rabe and C. Staats, "Self-attention does not need O(n²)
-   memory", arXiv:2112.05682, 2021.
-.. [3] T. Dao, D. Y. Fu, S. Ermon, A. Rudra and C. Ré, "FlashAttention: fast
-   and memory-efficient exact attention with IO-awareness", NeurIPS 2022.
 """
 
 import math

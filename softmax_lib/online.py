@@ -11,7 +11,8 @@ state of the union,
     m = \max(m_1, m_2), \qquad s = s_1 e^{m_1 - m} + s_2 e^{m_2 - m},
 
 and this merge is associative and commutative, so blocks can be reduced in
-any order, in any tree, on any number of threads or machines [1]_. At the
+any order, in any tree, on any number of threads or machines (Milakov and
+Gimelshein, "Online normalizer calculation for softmax", arXiv:1805.02867, 2018). At the
 end, :math:`\log\sum_j e^{x_j} = m + \log s` and
 :math:`\operatorname{softmax}(x)_i = e^{x_i - m} / s`. Chapter 6 (Softmax at
 scale) teaches it; :func:`softmax_lib.tiled_attention` and the Dask support
@@ -22,14 +23,14 @@ of two float64 numbers (``scaled_sum + error``, about 106 bits), the
 rounding error of every shift :math:`x_j - m` and :math:`m_i - m` is
 recovered exactly (TwoSum) and folded back in, and the products and sums of a
 merge are error-free transformations (Dekker's TwoProduct and Knuth's
-TwoSum) [2]_. What remains is one rounding of ``exp`` per entry and per
+TwoSum; Dekker 1971). What remains is one rounding of ``exp`` per entry and per
 rescaling, so a log-sum-exp reduced block by block, in any order, stays
 within the bounds of :func:`softmax_lib.logsumexp` on the whole axis
 (``tests/test_online.py`` measures this against a 256-bit mpmath reference:
 blocks of size 1, ragged blocks, random merge orders).
 
-Special values
---------------
+Special values in states
+------------------------
 The policy of :mod:`softmax_lib.core`, carried through the states:
 
 - **NaN** in a block makes its state ``(nan, nan)``; it propagates through
@@ -47,13 +48,6 @@ The policy of :mod:`softmax_lib.core`, carried through the states:
 - States are float64 whatever the input dtype (float32 input is exact in
   float64); :func:`state_softmax` and :func:`state_log_softmax` return the
   dtype of their ``x``, rounded once. No ``RuntimeWarning`` is emitted.
-
-References
-----------
-.. [1] M. Milakov and N. Gimelshein, "Online normalizer calculation for
-   softmax", arXiv:1805.02867, 2018.
-.. [2] T. J. Dekker, "A floating-point technique for extending the available
-   precision", Numerische Mathematik 18, 1971.
 
 Examples
 --------
