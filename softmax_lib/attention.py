@@ -11,9 +11,10 @@ used to average the values:
 :func:`attention` computes it as written, with the N×M score matrix in
 memory; :func:`tiled_attention` computes the same numbers over blocks of
 queries and keys, folding each block of keys in with the online softmax of
-:mod:`softmax_lib.online` (Rabe and Staats 2021; Dao et al. 2022), so that no N×M array is ever allocated
-(memory O(N·d + B²) instead of O(N·M)). Chapter 6 (Softmax at scale) teaches
-both; ``benchmarks/bench_attention.py`` measures time and memory.
+:mod:`softmax_lib.online` (Rabe and Staats 2021; Dao et al. 2022), so that
+no N×M array is ever allocated (memory O(N·d + B²) instead of O(N·M)).
+Chapter 6 (Softmax at scale) teaches both; ``benchmarks/bench_attention.py``
+measures time and memory.
 
 Conventions shared by both functions:
 
