@@ -48,7 +48,7 @@ check: $(STAMP) ## The fast lane: library unit, property and doctests (offline, 
 lab: $(STAMP) ## Open the notebooks in JupyterLab
 	@$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
-pdf: $(STAMP) data ## Render the whole book as one PDF: _build/html/softmax-book.pdf
+pdf: $(STAMP) data ## The whole book as one PDF, printed from the site: _build/html/softmax-book.pdf
 	@$(BIN)/python tools/build_pdf.py
 
 serve: ## Serve the built site on http://127.0.0.1:$(PORT)

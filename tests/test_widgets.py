@@ -223,7 +223,7 @@ def test_jacobian_explorer_redraws_when_each_slider_moves():
     explorer.widget  # noqa: B018
     logits = np.array([1.0, 0.0, 0.0])
     for i, new in [(0, -2.0), (1, 3.0)]:
-        explorer._inputs[f"z{i + 1}"].value = new
+        explorer._inputs[f"z{i}"].value = new
         logits[i] = new
         probs = softmax(logits)
         grad = probs - np.eye(3)[0]
@@ -234,7 +234,7 @@ def test_jacobian_explorer_redraws_when_each_slider_moves():
         assert explorer.figure.get_suptitle() == f"z = ({logits[0]:g}, {logits[1]:g}, 0)"
         assert f"p - y = ({', '.join(f'{g:.4f}' for g in grad)})" in explorer.readout()
         assert explorer._readout_widget.value == explorer.readout()
-    assert "z3" not in explorer.settings, "the last logit is fixed (shift invariance)"
+    assert "z2" not in explorer.settings, "the last logit is fixed (shift invariance)"
 
 
 def test_jacobian_explorer_rejects_bad_labels():

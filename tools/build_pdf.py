@@ -1,54 +1,60 @@
 """Render the whole book as one PDF with Chromium: the command behind `make pdf`.
 
-1. Jupyter Book's single-page HTML builder writes every page of the TOC, in order,
-   into one ``_build/singlehtml/index.html`` (notebooks re-executed, warnings as
-   errors, as in ``make book``; MathJax served from the site's own copy).
-2. That page is opened in the same Chromium the browser tests use (Playwright,
-   every non-local request blocked), MathJax finishes typesetting, every explorer
-   shows its default state (its first frame, as built), and ``page.pdf`` prints it
-   on A4 with page numbers.
-3. The PDF goes to ``_build/html/softmax-book.pdf``, next to the website, and the
-   landing page's hidden link to it is switched on.
+The PDF is printed from the built website itself (``_build/html``, made by
+``make book`` first if it is missing), so it shows exactly what the site shows and no
+notebook is executed a second time:
 
-Usage: ``python tools/build_pdf.py [--skip-build]`` (``--skip-build`` re-prints an
-existing ``_build/singlehtml``). Prints the page count and the time taken.
+1. every page of ``_toc.yml``, in order, is opened in the same Chromium the browser
+   tests use (Playwright; the site served on 127.0.0.1, every other request blocked);
+2. MathJax finishes typesetting, the site's navigation and the explorers' controls
+   are hidden (each explorer shows its default state, as built), and ``page.pdf``
+   prints the page on A4, with the book's and the page's title and page numbers;
+3. the pages are joined (pypdf) into ``_build/html/softmax-book.pdf``, next to the
+   website, and the landing page's hidden link to it is switched on.
+
+Usage: ``python tools/build_pdf.py [HTML_DIR]`` (default ``_build/html``). Prints the
+page count and the time taken.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
+import re
 import shutil
-import subprocess
 import sys
 import threading
 import time
+from html import escape
 from pathlib import Path
 from urllib.parse import urlparse
 
-from fetch_vendor import VendorError, ensure_mathjax
-
 REPO = Path(__file__).resolve().parent.parent
-SINGLE = REPO / "_build" / "singlehtml"
-HTML = REPO / "_build" / "html"
 PDF_NAME = "softmax-book.pdf"
-# No --all: right after `make book` Sphinx re-uses its environment (_build/.doctrees),
-# so the notebooks are not executed a second time; changed pages are re-read.
-FLAGS = ("--builder", "singlehtml", "--warningiserror", "--nitpick", "--keep-going")
 PRINT_CSS = """
-@page { size: A4; margin: 16mm 14mm 18mm 14mm; }
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .bd-footer-article,
-.header-article, .prev-next-area, .bd-header-announcement, #pst-back-to-top,
-.sm-explorer-controls { display: none !important; }
-.bd-main, .bd-content, .bd-article-container, .bd-article { max-width: 100% !important; }
-.sm-explorer, figure, .cell_output img, table, pre { break-inside: avoid; }
-pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.bd-footer-content, .header-article, .prev-next-area, .bd-header-announcement,
+#pst-back-to-top, .sm-explorer-controls, .headerlink, .toggle-secondary-sidebar,
+#pst-skip-link, .search-button-field, #jb-print-toc { display: none !important; }
+.bd-content { margin: 0 !important; }
+.bd-main, .bd-content, .bd-article-container, .bd-article, .bd-container,
+.bd-container__inner, .bd-page-width { max-width: 100% !important; width: 100% !important; }
+.bd-main .bd-content .bd-article-container { padding: 0 !important; }
+.sm-explorer, figure, .cell_output img, table, tr, mjx-container[display="true"] {
+  break-inside: avoid;
+}
+h1 { font-size: 1.9rem !important; }
+h1, h2, h3 { break-after: avoid; }
+pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 """
-FOOTER = (
-    '<div style="font-size:8px; width:100%; text-align:center; color:#555">'
-    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
-)
+
+
+def toc_pages(repo: Path = REPO) -> list[str]:
+    """The book's pages in reading order (``_toc.yml``)."""
+    toc = (repo / "_toc.yml").read_text(encoding="utf-8")
+    return re.findall(r"(?:root|file):\s*(\S+)", toc)
 
 
 def find_chromium() -> str | None:
@@ -60,22 +66,24 @@ def find_chromium() -> str | None:
     return None
 
 
-def build_singlehtml() -> None:
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run([str(jupyter_book), "build", str(REPO), *FLAGS], check=False)
-    if result.returncode != 0:
-        raise SystemExit("error: the single-page build failed (see above).")
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
 
-def print_pdf(folder: Path, out: Path) -> int:
-    """Print ``folder/index.html`` to ``out`` with Chromium; return the page count."""
+def _footer(title: str) -> str:
+    return (
+        '<div style="font-size:8px; width:100%; margin:0 14mm; display:flex; '
+        'justify-content:space-between; color:#555">'
+        f"<span>The Softmax Book · {escape(title)}</span>"
+        '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
+    )
+
+
+def print_book(html_dir: Path, pages: list[str], out: Path) -> int:
+    """Print ``pages`` of the site in ``html_dir`` into one PDF ``out``; return its pages."""
     from playwright.sync_api import sync_playwright
-    from pypdf import PdfReader
+    from pypdf import PdfReader, PdfWriter
 
     executable = find_chromium()
     if executable is None:
@@ -83,53 +91,61 @@ def print_pdf(folder: Path, out: Path) -> int:
             "error: no Chromium found. Install it ('apt-get install -y chromium') or set "
             "the CHROMIUM environment variable."
         )
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    writer = PdfWriter()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
             )
-            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
 
             def route(request_route):
-                # Offline, and without the explorers' script: in one long page the
-                # chapters' explorers may share element ids (each notebook numbers its
-                # own), and the PDF shows each one as built, in its default state.
-                request = request_route.request
-                local = urlparse(request.url).hostname == "127.0.0.1"
-                if local and "softmax-explorer.js" not in request.url:
-                    request_route.continue_()
-                else:
-                    request_route.abort()
+                local = urlparse(request_route.request.url).hostname == "127.0.0.1"
+                (request_route.continue_ if local else request_route.abort)()
 
             page.route("**/*", route)
-            page.goto(url, wait_until="load")
-            if page.evaluate("() => typeof window.MathJax === 'object'"):
-                page.wait_for_function(
-                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                    timeout=60000,
+            for name in pages:
+                page.goto(f"{site}/{name}.html", wait_until="load")
+                if page.evaluate("() => typeof window.MathJax === 'object'"):
+                    page.wait_for_function(
+                        "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                        timeout=60000,
+                    )
+                    page.evaluate("() => MathJax.startup.promise.then(() => true)")
+                page.add_style_tag(content=PRINT_CSS)
+                # Dropdowns (solutions, asides) print open: paper cannot click.
+                page.evaluate(
+                    "() => document.querySelectorAll('details').forEach((d) => d.open = true)"
                 )
-                page.evaluate("() => MathJax.startup.promise.then(() => true)")
-            page.add_style_tag(content=PRINT_CSS)
-            page.emulate_media(media="print")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(
-                path=str(out),
-                format="A4",
-                print_background=True,
-                display_header_footer=True,
-                header_template="<div></div>",
-                footer_template=FOOTER,
-                margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
-            )
+                title = (
+                    page.evaluate(
+                        "() => (document.querySelector('main h1') || {}).textContent || ''"
+                    )
+                    .replace("#", "")
+                    .strip()
+                )
+                pdf = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<div></div>",
+                    footer_template=_footer(title),
+                    margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+                )
+                writer.append(PdfReader(io.BytesIO(pdf)))
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
-    return len(PdfReader(str(out)).pages)
+    writer.add_metadata({"/Title": "The Softmax Book"})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as file:
+        writer.write(file)
+    return len(writer.pages)
 
 
 def show_link(html_dir: Path) -> None:
@@ -144,18 +160,23 @@ def show_link(html_dir: Path) -> None:
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    try:
-        ensure_mathjax()
-    except VendorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if "--skip-build" not in argv or not (SINGLE / "index.html").is_file():
-        build_singlehtml()
-    out = HTML / PDF_NAME
-    pages = print_pdf(SINGLE, out)
-    show_link(HTML)
+    html_dir = Path(argv[0]).resolve() if argv else REPO / "_build" / "html"
+    pages = toc_pages()
+    if not all((html_dir / f"{page}.html").is_file() for page in pages):
+        if argv:
+            print(f"error: {html_dir} does not hold every page of _toc.yml", file=sys.stderr)
+            return 1
+        from build_book import main as build_book
+
+        print("No built website yet: building it first (make book).")
+        if build_book([]) != 0:
+            return 1
+    out = html_dir / PDF_NAME
+    n_pages = print_book(html_dir, pages, out)
+    show_link(html_dir)
     seconds = time.perf_counter() - start
-    print(f"\nWrote {out} ({pages} pages, {out.stat().st_size / 1e6:.1f} MB) in {seconds:.0f} s.")
+    size = out.stat().st_size / 1e6
+    print(f"Wrote {out} ({n_pages} pages, {size:.1f} MB) in {seconds:.0f} s.")
     return 0
 
 

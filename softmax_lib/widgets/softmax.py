@@ -130,7 +130,7 @@ def temperature_explorer(
     logits : sequence of float, optional
         The logits ``z`` (default ``(1, 2, 3, 4)``, the chapter 4 example).
     labels : sequence of str, optional
-        Class names (default ``"1"`` … ``"K"``).
+        Class names (default ``"0"`` … ``"K-1"``).
     temperature : float, optional
         The starting temperature (default 1, the plain softmax).
     temperatures : sequence of float, optional
@@ -236,7 +236,7 @@ def jacobian_explorer(
     label : int, optional
         The index of the true class ``y`` (default 0, the first class).
     labels : sequence of str, optional
-        Class names (default ``"1"`` … ``"K"``).
+        Class names (default ``"0"`` … ``"K-1"``).
     positions : sequence of float, optional
         The positions of every slider (default the integers -3 … 3); each slider also
         gets its starting logit.
@@ -272,7 +272,7 @@ def jacobian_explorer(
     >>> explorer = jacobian_explorer([1.0, 0.0, 0.0], label=0)
     >>> explorer.result["grad"].round(4).tolist()
     [-0.4239, 0.2119, 0.2119]
-    >>> explorer.set(z1=-1.0).result["jacobian"].round(3)[0].tolist()
+    >>> explorer.set(z0=-1.0).result["jacobian"].round(3)[0].tolist()
     [0.131, -0.066, -0.066]
     """
     logits = [float(z) for z in logits]
@@ -286,7 +286,7 @@ def jacobian_explorer(
 
     names = class_labels(n_classes, labels)
     controls = [
-        Control(f"z{i + 1}", f"logit z{i + 1} ({names[i]})", _grid_with(positions, z), z)
+        Control(f"z{i}", f"logit z{i} (class {names[i]})", _grid_with(positions, z), z)
         for i, z in enumerate(logits[:-1])
     ]
 
@@ -295,7 +295,7 @@ def jacobian_explorer(
         from softmax_lib.grad import softmax_jacobian
         from softmax_lib.losses import cross_entropy_grad
 
-        z = np.array([settings[f"z{i + 1}"] for i in range(n_classes - 1)] + [logits[-1]])
+        z = np.array([settings[f"z{i}"] for i in range(n_classes - 1)] + [logits[-1]])
         probs = softmax(z)
         return {
             "logits": z,
@@ -334,7 +334,7 @@ def jacobian_explorer(
             f"diagonal of J = {fmt(np.diag(result['jacobian']))}"
         )
 
-    zs = ", ".join([f"{{z{i + 1}}}" for i in range(n_classes - 1)] + [f"{logits[-1]:g}"])
+    zs = ", ".join([f"{{z{i}}}" for i in range(n_classes - 1)] + [f"{logits[-1]:g}"])
     return Explorer(
         kind="jacobian",
         heading="Move the logits: the Jacobian and the gradient p - y follow",
