@@ -25,6 +25,7 @@ import itertools
 import json
 import re
 import struct
+import sys
 from pathlib import Path
 
 import nbformat
@@ -89,15 +90,15 @@ def machine_paths(html: str, repo: Path = REPO) -> list[str]:
     folders, home folders, installed packages (a warning's or traceback's file name)."""
     text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", html)
     text = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+    # The machine's own folders (not example paths such as "/home/you/.cache" in a
+    # docstring): the repository, the builder's home and Python, temp folders.
     patterns = [
         re.escape(str(repo)),
+        re.escape(str(Path.home())) + r"/\S*",
+        re.escape(sys.prefix) + r"\S*",
         r"/tmp/\S*",
-        r"/root/\S*",
-        r"/home/\w+\S*",
-        r"/Users/\w+\S*",
         r"\S*site-packages\S*",
         r"\S*ipykernel_\d+\S*",
-        r"[A-Z]:\\Users\\\S*",
     ]
     return sorted({m.group(0) for p in patterns for m in re.finditer(p, text)})
 
