@@ -15,7 +15,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
-# Test processes for `make test` (the book build and browser tests stay on one of them).
+# Test processes for `make test`, beside the one book build it starts in the background
+# (tests/conftest.py); BLAS runs one thread per process, so they do not oversubscribe.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: help book test check lab pdf serve lint format lock clean distclean env data vendor
@@ -39,8 +40,9 @@ vendor: $(STAMP) ## Fetch MathJax and axe-core from npm once (book and test do i
 	@$(BIN)/python tools/fetch_vendor.py
 
 test: $(STAMP) data ## Run every test (library, doctests, notebooks, lint, the book build, browser)
-	@$(BIN)/python -m pytest -m "" --nbmake --nbmake-timeout=600 \
-	  --numprocesses=$(JOBS) --dist=loadgroup $(PYTEST_ARGS)
+	@SOFTMAX_BOOK_PREBUILD=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+	  $(BIN)/python -m pytest -m "" --nbmake --nbmake-timeout=600 \
+	  --numprocesses=$(JOBS) $(PYTEST_ARGS)
 
 check: $(STAMP) ## The fast lane: library unit, property and doctests (offline, no book build)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

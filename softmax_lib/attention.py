@@ -144,12 +144,12 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None):
     :math:`P V`. Dividing by :math:`\sqrt{d}` is a temperature: for queries
     and keys with independent unit-variance entries the variance of
     :math:`q \cdot k` is :math:`d`, so without it the softmax would
-    saturate as :math:`d` grows [1]_. Memory: the N×M scores and
+    saturate as :math:`d` grows :cite:p:`vaswani2017attention`. Memory: the N×M scores and
     probabilities. Chapter 6 (Softmax at scale) teaches it.
 
     References
     ----------
-    .. [1] A. Vaswani et al., "Attention is all you need", NeurIPS 2017.
+    A. Vaswani et al., "Attention is all you need", NeurIPS 2017.
 
     Examples
     --------
@@ -236,17 +236,19 @@ def tiled_attention(q, k, v, *, block_size=128, mask=None, causal=False, scale=N
         s' = s e^{m - m'} + s_b e^{m_b - m'}, \quad
         o' = o e^{m - m'} + o_b e^{m_b - m'},
 
-    and the result is :math:`o / s` [1]_ [2]_. In numpy this is slower than
+    and the result is :math:`o / s`
+    :cite:p:`rabe2021self,dao2022flashattention`. In numpy this is slower than
     the direct computation (more, smaller matrix products); the point is the
     memory, O(N·d + B²) rather than O(N·M). Chapter 6 (Softmax at scale)
     teaches it, Exercise 2 adds the causal mask.
 
     References
     ----------
-    .. [1] M. N. Rabe and C. Staats, "Self-attention does not need O(n²)
-       memory", arXiv:2112.05682, 2021.
-    .. [2] T. Dao et al., "FlashAttention: fast and memory-efficient exact
-       attention with IO-awareness", NeurIPS 2022.
+    M. N. Rabe and C. Staats, "Self-attention does not need O(n²) memory",
+    arXiv:2112.05682, 2021.
+
+    T. Dao et al., "FlashAttention: fast and memory-efficient exact attention
+    with IO-awareness", NeurIPS 2022.
 
     Examples
     --------

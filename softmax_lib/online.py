@@ -248,8 +248,8 @@ def softmax_state(x, axis=-1, *, where=None, keepdims=True):
 
     References
     ----------
-    .. [1] M. Milakov and N. Gimelshein, "Online normalizer calculation for
-       softmax", arXiv:1805.02867, 2018.
+    M. Milakov and N. Gimelshein, "Online normalizer calculation for softmax",
+    arXiv:1805.02867, 2018 :cite:p:`milakov2018online`.
 
     Examples
     --------

@@ -49,6 +49,7 @@ def test_old_python_is_refused_with_the_fix(project_copy, tmp_path):
     assert "PYTHON=" in result.stderr
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_no_package_index_says_what_is_missing(project_copy, tmp_path):
     empty = tmp_path / "no-wheels"
     empty.mkdir()

@@ -42,9 +42,11 @@ import numpy as np
 import pytest
 
 from fetch_vendor import ensure_axe  # tools/ is on pytest's pythonpath
+from softmax_lib.attention import working_memory
 from softmax_lib.core import naive_softmax, softmax
 from softmax_lib.grad import softmax_jacobian
 from softmax_lib.losses import cross_entropy_grad, entropy
+from softmax_lib.online import softmax_state
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "_build" / "screenshots"
@@ -415,6 +417,20 @@ def expected_for(state: dict) -> list[str]:
         shown = ", ".join(f"{p:.3f}" for p in probs)
         top = int(np.argmax(probs))
         return [f"p(0..9) = ({shown})", f"predicted {top} with p = {probs[top]:.3f}"]
+    if kind == "online":
+        # The state after t blocks is softmax_lib's softmax_state of the first t blocks.
+        t = settings["blocks"]
+        if t == 0:
+            return ["nothing read yet"]
+        logits = np.array(params["logits"][: t * params["block_size"]])
+        state = softmax_state(logits, keepdims=False)
+        total = float(state.scaled_sum + state.error)
+        return [f"m = {float(state.max):.4g}", f"s = {total:.4f}"]
+    if kind == "tiled_memory":
+        n, block, d_v, mib = settings["n"], settings["block"], params["d_v"], 2.0**20
+        direct = working_memory(n, d_v=d_v) / mib
+        tiled = working_memory(n, d_v=d_v, block_size=block) / mib
+        return [f"direct {direct:.1f} MiB", f"tiled {tiled:.2f} MiB"]
     raise AssertionError(f"no oracle for explorer kind {kind!r}: add one to expected_for")
 
 

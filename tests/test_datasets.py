@@ -352,6 +352,7 @@ def mnist():
         pytest.fail(f"the real MNIST is not in the cache; run 'make data' first.\n{exc}")
 
 
+@pytest.mark.slow  # the real MNIST: `make test` downloads it first (make data)
 def test_real_mnist_shapes(mnist):
     assert mnist.X_train.shape == (60_000, 784)
     assert mnist.X_test.shape == (10_000, 784)
@@ -359,6 +360,7 @@ def test_real_mnist_shapes(mnist):
     assert mnist.y_test.shape == (10_000,)
 
 
+@pytest.mark.slow  # the real MNIST: `make test` downloads it first (make data)
 def test_real_mnist_label_counts(mnist):
     train_counts = np.bincount(mnist.y_train, minlength=10)
     test_counts = np.bincount(mnist.y_test, minlength=10)
@@ -366,6 +368,7 @@ def test_real_mnist_label_counts(mnist):
     assert list(test_counts) == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
+@pytest.mark.slow  # the real MNIST: `make test` downloads it first (make data)
 def test_real_mnist_pixel_statistics(mnist):
     assert mnist.X_train.dtype == np.float32
     assert mnist.X_train.mean() == pytest.approx(0.1307, abs=5e-5)

@@ -92,15 +92,17 @@ def machine_paths(html: str, repo: Path = REPO) -> list[str]:
     text = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
     # The machine's own folders (not example paths such as "/home/you/.cache" in a
     # docstring): the repository, the builder's home and Python, temp folders.
-    patterns = [
-        re.escape(str(repo)),
-        re.escape(str(Path.home())) + r"/\S*",
-        re.escape(sys.prefix) + r"\S*",
-        r"/tmp/\S*",
-        r"\S*site-packages\S*",
-        r"\S*ipykernel_\d+\S*",
-    ]
-    return sorted({m.group(0) for p in patterns for m in re.finditer(p, text)})
+    # Token by token (linear time: a pattern such as r"\S*site-packages\S*" backtracks
+    # quadratically over the long runs of path data inside an inline SVG).
+    markers = (str(repo), str(Path.home()) + "/", sys.prefix, "/tmp/", "site-packages")
+    kernel_file = re.compile(r"ipykernel_\d+")
+    return sorted(
+        {
+            token
+            for token in text.split()
+            if any(marker in token for marker in markers) or kernel_file.search(token)
+        }
+    )
 
 
 def bold_glued_numbers(html: str) -> list[str]:

@@ -54,7 +54,7 @@ def test_plot_probabilities_highlight_and_negative_range(ax):
 def test_plot_probabilities_rejects_bad_input(ax):
     with pytest.raises(ValueError, match="one-dimensional"):
         plotting.plot_probabilities([[0.5, 0.5]], ax=ax)
-    with pytest.raises(ValueError, match="labels"):
+    with pytest.raises(ValueError, match="class names"):
         plotting.plot_probabilities([0.5, 0.5], ["only one"], ax=ax)
 
 
@@ -90,11 +90,11 @@ def test_plot_jacobian(ax):
         plotting.plot_jacobian(np.ones((2, 3)), ax=ax)
 
 
-def test_class_labels():
-    assert plotting.class_labels(2) == ["0", "1"]  # 0-based, as in the code
-    assert plotting.class_labels(10) == [str(d) for d in range(10)]
-    with pytest.raises(ValueError, match="1 labels for 2 classes"):
-        plotting.class_labels(2, ["a"])
+def test_display_names():
+    assert plotting.display_names(2) == ["0", "1"]  # 0-based, as in the code
+    assert plotting.display_names(10) == [str(d) for d in range(10)]
+    with pytest.raises(ValueError, match="1 class names for 2 classes"):
+        plotting.display_names(2, ["a"])
 
 
 @pytest.mark.parametrize("module", ["softmax_lib.plotting", "softmax_lib.widgets"])

@@ -91,7 +91,7 @@ def test_every_logit_slider_moves_on_one_uniform_grid():
 
 
 def test_labelled_logits_explorer_names_controls_from_zero():
-    explorer = widgets.logits_explorer([1.0, 0.0], labels=["cat", "dog"])
+    explorer = widgets.logits_explorer([1.0, 0.0], class_names=["cat", "dog"])
     assert [c.label for c in explorer.controls] == ["logit z0 (cat)", "logit z1 (dog)"]
     assert explorer.readout() == "p0 = 0.7311, p1 = 0.2689"
 
@@ -176,6 +176,7 @@ def test_logits_html_geometry_reproduces_the_drawn_bars():
     assert 'aria-live="polite"' in html
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_temperature_html_frames_hold_softmax_lib_values():
     logits = [1.0, 2.0, 3.0, 4.0]
     explorer = widgets.temperature_explorer(logits)
@@ -242,6 +243,7 @@ def test_jacobian_explorer_rejects_bad_labels():
         widgets.jacobian_explorer([1.0, 0.0, 0.0], label=3)
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_jacobian_html_frames_hold_softmax_lib_values(jacobian_html):
     from softmax_lib.grad import softmax_jacobian
     from softmax_lib.losses import cross_entropy_grad

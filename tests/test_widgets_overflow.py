@@ -44,6 +44,7 @@ def check_figure(explorer, naive, stable):
     assert texts == ["NaN"] * int(np.isnan(naive).sum())
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_live_view_follows_both_controls():
     explorer = widgets.overflow_explorer()
     explorer.widget  # noqa: B018  (build the ipywidgets view)
@@ -101,6 +102,7 @@ def test_readout_states_the_numbers():
     assert "naive = (0.0000, 0.0000, 0.0000, 0.0000)" in explorer.readout()
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_website_frames_hold_every_setting_without_warnings():
     explorer = widgets.overflow_explorer()
     with warnings.catch_warnings():
@@ -153,5 +155,5 @@ def test_classes_are_labelled_from_0():
     explorer = widgets.overflow_explorer()
     ticks = [t.get_text() for t in explorer.ax.get_xticklabels()]
     assert ticks == ["0", "1", "2", "3"]
-    named = widgets.overflow_explorer([1.0, 0.0], labels=["cat", "dog"])
+    named = widgets.overflow_explorer([1.0, 0.0], class_names=["cat", "dog"])
     assert [t.get_text() for t in named.ax.get_xticklabels()] == ["cat", "dog"]

@@ -29,6 +29,7 @@ def expected_state(blocks, block_size=2):
     return sl.softmax_state(seen, keepdims=False)
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_online_explorer_follows_the_slider():
     explorer = widgets.online_softmax_explorer()
     explorer.widget  # noqa: B018  (build the ipywidgets view)
@@ -62,6 +63,7 @@ def test_online_explorer_rescales_when_the_max_grows():
     assert explorer.set(blocks=0).readout().startswith("nothing read yet")
 
 
+@pytest.mark.slow  # seconds: renders many frames or builds a virtualenv
 def test_tiled_memory_explorer_follows_both_sliders():
     explorer = widgets.tiled_memory_explorer()
     explorer.widget  # noqa: B018

@@ -12,7 +12,7 @@ For example:
 >>> import matplotlib
 >>> matplotlib.use("Agg")
 >>> from softmax_lib.plotting import plot_probabilities
->>> ax = plot_probabilities([0.1, 0.2, 0.7], labels=["a", "b", "c"], title="three classes")
+>>> ax = plot_probabilities([0.1, 0.2, 0.7], class_names=["a", "b", "c"], title="three classes")
 >>> [round(float(bar.get_height()), 2) for bar in ax.patches]
 [0.1, 0.2, 0.7]
 >>> ax.get_title()
@@ -34,7 +34,7 @@ from softmax_lib.plotting.classifier import (  # noqa: E402
     plot_reliability_diagram,
     plot_weight_images,
 )
-from softmax_lib.plotting.common import class_labels  # noqa: E402
+from softmax_lib.plotting.common import display_names  # noqa: E402
 from softmax_lib.plotting.scale import (  # noqa: E402
     plot_attention_memory,
     plot_online_step,
@@ -50,7 +50,7 @@ from softmax_lib.plotting.softmax import (  # noqa: E402
 
 __all__ = [
     "DIGITS",
-    "class_labels",
+    "display_names",
     "plot_attention_memory",
     "plot_confusion_matrix",
     "plot_digit",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from softmax_lib.plotting.common import BAR_COLOR, HIGHLIGHT_COLOR, _new_axes, class_labels
+from softmax_lib.plotting.common import BAR_COLOR, HIGHLIGHT_COLOR, _new_axes, display_names
 from softmax_lib.plotting.softmax import plot_probabilities
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -171,7 +171,7 @@ def plot_digits(
 
 def plot_weight_images(
     coef,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     n_cols: int = 5,
     ax=None,
@@ -185,7 +185,7 @@ def plot_weight_images(
     ----------
     coef : array_like, shape (K, 784)
         The weights ``W`` (e.g. ``SoftmaxRegression.coef_``); row ``k`` is class ``k``.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names written above the images (default ``"0"`` … ``"K-1"``: the
         digits for MNIST).
     n_cols : int, optional
@@ -230,7 +230,7 @@ def plot_weight_images(
     (-2.0, 2.0)
     """
     images = _as_images(coef)
-    names = class_labels(len(images), labels)
+    names = display_names(len(images), class_names)
     canvas, corners = _montage(images, n_cols, gap=2, gap_below=0)
     # room above every row for its class names
     pitch = IMAGE_SHAPE[0] + 2
@@ -255,7 +255,7 @@ def plot_weight_images(
 
 def plot_confusion_matrix(
     confusion,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     ax=None,
     title: str | None = "confusion matrix",
@@ -268,7 +268,7 @@ def plot_confusion_matrix(
     confusion : array_like of int, shape (K, K)
         ``confusion[i, j]``: samples of true class ``i`` predicted as ``j``, e.g. from
         ``softmax_lib.metrics.confusion_matrix``.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names for both axes (default ``"0"`` … ``"K-1"``: the digits for
         MNIST).
     ax : matplotlib.axes.Axes, optional
@@ -306,7 +306,7 @@ def plot_confusion_matrix(
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
         raise ValueError(f"confusion must be square, got shape {confusion.shape}")
     k = confusion.shape[0]
-    names = class_labels(k, labels)
+    names = display_names(k, class_names)
     if ax is None:
         ax = _new_axes((0.5 * k + 1.2, 0.5 * k + 0.9))
     top = max(float(confusion.max()), 1.0)

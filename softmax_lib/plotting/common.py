@@ -15,8 +15,8 @@ def _new_axes(figsize: tuple[float, float]):
     return ax
 
 
-def class_labels(n_classes: int, labels: Sequence[str] | None = None) -> list[str]:
-    """Return ``labels`` as a list, or the default names ``"0"`` … ``"K-1"``.
+def display_names(n_classes: int, class_names: Sequence[str] | None = None) -> list[str]:
+    """Return ``class_names`` as a list, or the default names ``"0"`` … ``"K-1"``.
 
     The book numbers classes from 0, as the code and the MNIST digits do (see the
     notation page): class ``i`` is ``probs[i]``, and its default name is ``str(i)``,
@@ -26,7 +26,7 @@ def class_labels(n_classes: int, labels: Sequence[str] | None = None) -> list[st
     ----------
     n_classes : int
         The number of classes ``K``.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Names of the classes; must have ``n_classes`` entries.
 
     Returns
@@ -36,18 +36,18 @@ def class_labels(n_classes: int, labels: Sequence[str] | None = None) -> list[st
     Raises
     ------
     ValueError
-        If ``labels`` does not have ``n_classes`` entries.
+        If ``class_names`` does not have ``n_classes`` entries.
 
     Examples
     --------
-    >>> class_labels(3)
+    >>> display_names(3)
     ['0', '1', '2']
-    >>> class_labels(2, ["cat", "dog"])
+    >>> display_names(2, ["cat", "dog"])
     ['cat', 'dog']
     """
-    if labels is None:
+    if class_names is None:
         return [str(i) for i in range(n_classes)]
-    labels = [str(label) for label in labels]
-    if len(labels) != n_classes:
-        raise ValueError(f"got {len(labels)} labels for {n_classes} classes")
-    return labels
+    names = [str(name) for name in class_names]
+    if len(names) != n_classes:
+        raise ValueError(f"got {len(names)} class names for {n_classes} classes")
+    return names

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from softmax_lib.plotting.common import BAR_COLOR, HIGHLIGHT_COLOR, _new_axes, class_labels
+from softmax_lib.plotting.common import BAR_COLOR, HIGHLIGHT_COLOR, _new_axes, display_names
 
 
 def plot_probabilities(
     probs,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     ax=None,
     title: str | None = "softmax probabilities",
@@ -30,7 +30,7 @@ def plot_probabilities(
     ----------
     probs : array_like, shape (K,)
         The values to draw, usually ``softmax(logits)``; drawn as given.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names for the x axis (default ``"1"`` … ``"K"``).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created if omitted.
@@ -56,7 +56,7 @@ def plot_probabilities(
     Raises
     ------
     ValueError
-        If ``probs`` is not one-dimensional or ``labels`` has the wrong length.
+        If ``probs`` is not one-dimensional or ``class_names`` has the wrong length.
 
     See Also
     --------
@@ -71,7 +71,7 @@ def plot_probabilities(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> ax = plot_probabilities([0.25, 0.75], labels=["no", "yes"])
+    >>> ax = plot_probabilities([0.25, 0.75], class_names=["no", "yes"])
     >>> [float(bar.get_height()) for bar in ax.patches]
     [0.25, 0.75]
     >>> ax.get_ylabel()
@@ -80,7 +80,7 @@ def plot_probabilities(
     probs = np.asarray(probs, dtype=float)
     if probs.ndim != 1:
         raise ValueError(f"probs must be one-dimensional, got shape {probs.shape}")
-    names = class_labels(probs.size, labels)
+    names = display_names(probs.size, class_names)
     if ax is None:
         ax = _new_axes((5.0, 3.0))
     colors = [BAR_COLOR] * probs.size
@@ -108,7 +108,7 @@ def plot_probabilities(
 def plot_temperature_sweep(
     temperatures,
     probs,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     ax=None,
     title: str | None = "softmax(z / T) as the temperature T varies",
@@ -122,7 +122,7 @@ def plot_temperature_sweep(
         Positive temperatures, increasing.
     probs : array_like, shape (N, K)
         ``probs[n]`` is ``softmax(logits, temperature=temperatures[n])``.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names for the legend.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created if omitted.
@@ -163,7 +163,7 @@ def plot_temperature_sweep(
         )
     if np.any(temperatures <= 0):
         raise ValueError("temperatures must be positive")
-    names = class_labels(probs.shape[1], labels)
+    names = display_names(probs.shape[1], class_names)
     if ax is None:
         ax = _new_axes((5.0, 3.0))
     for k, name in enumerate(names):
@@ -182,7 +182,7 @@ def plot_temperature_sweep(
 
 def plot_jacobian(
     jacobian,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     ax=None,
     title: str | None = "softmax Jacobian  diag(p) - p pᵀ",
@@ -195,7 +195,7 @@ def plot_jacobian(
     ----------
     jacobian : array_like, shape (K, K)
         ``jacobian[i, j] = d p_i / d z_j``, e.g. from ``softmax_jacobian(probs)``.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names for both axes.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created if omitted.
@@ -233,7 +233,7 @@ def plot_jacobian(
     jacobian = np.asarray(jacobian, dtype=float)
     if jacobian.ndim != 2 or jacobian.shape[0] != jacobian.shape[1]:
         raise ValueError(f"jacobian must be square, got shape {jacobian.shape}")
-    names = class_labels(jacobian.shape[0], labels)
+    names = display_names(jacobian.shape[0], class_names)
     if ax is None:
         ax = _new_axes((4.0, 3.4))
     image = ax.imshow(jacobian, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
@@ -255,7 +255,7 @@ NAIVE_COLOR = "#b35806"  # orange, distinct from BAR_COLOR for color-blind reade
 def plot_naive_vs_stable(
     naive,
     stable,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     ax=None,
     title: str | None = "naive vs stable softmax",
@@ -268,7 +268,7 @@ def plot_naive_vs_stable(
         ``naive_softmax(logits)``; may hold NaN or inf.
     stable : array_like, shape (K,)
         ``softmax(logits)``.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names for the x axis (default ``"1"`` … ``"K"``).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created if omitted.
@@ -313,7 +313,7 @@ def plot_naive_vs_stable(
             f"naive and stable must be 1-D of the same length, got {naive.shape} "
             f"and {stable.shape}"
         )
-    names = class_labels(naive.size, labels)
+    names = display_names(naive.size, class_names)
     if ax is None:
         ax = _new_axes((5.6, 3.2))
     x = np.arange(naive.size)

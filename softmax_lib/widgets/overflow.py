@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from softmax_lib.widgets.framework import Control, Explorer, _grid_with
+from softmax_lib.widgets.framework import Control, Explorer, _explorer_logits, _fmt, _grid_with
 
 DEFAULT_OVERFLOW_LOGITS = (1.0, 0.99, 0.9, 0.0)
 # Each float limit ln(max) sits between two neighbouring positions: float16 at 11.09,
@@ -17,7 +17,7 @@ OVERFLOW_DTYPES = ("float16", "float32", "float64")
 
 def overflow_explorer(
     logits: Sequence[float] = DEFAULT_OVERFLOW_LOGITS,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     scale: float = 1.0,
     dtype: str = "float64",
@@ -39,7 +39,7 @@ def overflow_explorer(
     logits : sequence of float, optional
         The base logits ``z`` (default ``(1, 0.99, 0.9, 0)``: the largest is 1, so the
         scale is the largest logit).
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names (default ``"0"`` … ``"K-1"``, the book's 0-based classes).
     scale : float, optional
         The starting scale (default 1).
@@ -86,19 +86,17 @@ def overflow_explorer(
     >>> print(explorer.set(dtype="float64").result["naive"].round(4))
     [7.088e-01 2.911e-01 1.000e-04 0.000e+00]
     """
-    logits = np.array([float(z) for z in logits])
-    if logits.size < 2:
-        raise ValueError("an overflow explorer needs at least 2 logits")
+    logits = np.array(_explorer_logits(logits, "an overflow explorer"))
     grid = _grid_with(scales, scale)
     if grid[0] <= 0:
         raise ValueError("scales must be positive")
     if dtype not in OVERFLOW_DTYPES:
         raise ValueError(f"dtype must be one of {OVERFLOW_DTYPES}, got {dtype!r}")
-    from softmax_lib.plotting import class_labels
+    from softmax_lib.plotting import display_names
 
-    if labels is None:  # the book's convention: classes 0 .. K-1
-        labels = [str(i) for i in range(logits.size)]
-    names = class_labels(logits.size, labels)
+    if class_names is None:  # the book's convention: classes 0 .. K-1
+        class_names = [str(i) for i in range(logits.size)]
+    names = display_names(logits.size, class_names)
 
     def compute(settings):
         from softmax_lib.core import logsumexp, naive_softmax, softmax
@@ -126,8 +124,7 @@ def overflow_explorer(
 
     def readout(settings, result):
         top = float(np.max(result["logits"].astype(np.float64)))
-        naive = ", ".join(f"{p:.4f}" for p in result["naive"])
-        stable = ", ".join(f"{p:.4f}" for p in result["stable"])
+        naive, stable = _fmt(result["naive"]), _fmt(result["stable"])
         if result["exp_overflows"]:
             verdict = "exp of the largest logit overflows: inf / inf = NaN"
         elif result["overflows"]:

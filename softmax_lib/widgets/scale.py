@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from softmax_lib.widgets.framework import Control, Explorer
+from softmax_lib.widgets.framework import Control, Explorer, _explorer_logits
 
 # Sixteen logits whose maximum grows four times as they are read two by two.
 DEFAULT_ONLINE_LOGITS = (
@@ -97,9 +97,7 @@ def online_softmax_explorer(
     >>> explorer.set(blocks=8).result["logsumexp"] == explorer.result["reference"]
     True
     """
-    logits = np.array([float(z) for z in logits])
-    if logits.size < 2:
-        raise ValueError("an online softmax explorer needs at least 2 logits")
+    logits = np.array(_explorer_logits(logits, "an online softmax explorer"))
     block_size = int(block_size)
     if block_size < 1:
         raise ValueError("block_size must be positive")

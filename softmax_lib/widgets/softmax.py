@@ -9,7 +9,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from softmax_lib.widgets.framework import Bars, Control, Explorer, _grid_with
+from softmax_lib.widgets.framework import (
+    Bars,
+    Control,
+    Explorer,
+    _explorer_logits,
+    _fmt,
+    _grid_with,
+)
 
 DEFAULT_LOGITS = (2.0, 1.0, 0.0, -1.0)
 LOGIT_POSITIONS = tuple(float(v) for v in range(-4, 5))
@@ -17,7 +24,7 @@ LOGIT_POSITIONS = tuple(float(v) for v in range(-4, 5))
 
 def logits_explorer(
     logits: Sequence[float] = DEFAULT_LOGITS,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     positions: Sequence[float] = LOGIT_POSITIONS,
 ) -> Explorer:
@@ -29,7 +36,7 @@ def logits_explorer(
         The starting logits ``z0``, ``z1``, ..., one slider each (default
         ``(2.0, 1.0, 0.0, -1.0)``). Start them on ``positions``: a starting logit
         off the grid is added to its own slider's grid, whose steps are then uneven.
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names (default ``"0"`` … ``"K-1"``, the classes' 0-based indices).
     positions : sequence of float, optional
         The one grid every slider moves on (default the integers -4 … 4: one step is
@@ -62,7 +69,7 @@ def logits_explorer(
 
     Examples
     --------
-    >>> explorer = logits_explorer([1.0, 1.0], labels=["cat", "dog"])
+    >>> explorer = logits_explorer([1.0, 1.0], class_names=["cat", "dog"])
     >>> explorer.result["probs"].tolist()
     [0.5, 0.5]
     >>> explorer.set(z0=2.0).title()
@@ -70,17 +77,15 @@ def logits_explorer(
     >>> explorer.readout()
     'p0 = 0.7311, p1 = 0.2689'
     """
-    logits = [float(z) for z in logits]
-    if len(logits) < 2:
-        raise ValueError("a logits explorer needs at least 2 logits")
+    logits = _explorer_logits(logits, "a logits explorer")
     n_classes = len(logits)
-    if labels is None:
+    if class_names is None:
         names = [str(i) for i in range(n_classes)]
         control_labels = [f"logit z{i}" for i in range(n_classes)]
     else:
-        from softmax_lib.plotting import class_labels
+        from softmax_lib.plotting import display_names
 
-        names = class_labels(n_classes, labels)
+        names = display_names(n_classes, class_names)
         control_labels = [f"logit z{i} ({name})" for i, name in enumerate(names)]
     controls = [
         Control(f"z{i}", label, _grid_with(positions, z), z)
@@ -118,7 +123,7 @@ DEFAULT_TEMPERATURES = tuple(float(f"{t:.2g}") for t in np.geomspace(0.1, 10.0, 
 
 def temperature_explorer(
     logits: Sequence[float] = (1.0, 2.0, 3.0, 4.0),
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     temperature: float = 1.0,
     temperatures: Sequence[float] = DEFAULT_TEMPERATURES,
@@ -129,7 +134,7 @@ def temperature_explorer(
     ----------
     logits : sequence of float, optional
         The logits ``z`` (default ``(1, 2, 3, 4)``, the chapter 4 example).
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names (default ``"0"`` … ``"K-1"``).
     temperature : float, optional
         The starting temperature (default 1, the plain softmax).
@@ -166,13 +171,13 @@ def temperature_explorer(
     >>> explorer.readout()
     'T = 2: p = (0.1015, 0.1674, 0.2760, 0.4551), entropy = 1.2451 nats (uniform: ln 4 = 1.3863)'
     """
-    logits = np.array([float(z) for z in logits])
+    logits = np.array(_explorer_logits(logits, "a temperature explorer"))
     grid = _grid_with(temperatures, temperature)
     if grid[0] <= 0:
         raise ValueError("temperatures must be positive")
-    from softmax_lib.plotting import class_labels
+    from softmax_lib.plotting import display_names
 
-    names = class_labels(logits.size, labels)
+    names = display_names(logits.size, class_names)
     max_entropy = math.log(logits.size)
 
     def compute(settings):
@@ -192,7 +197,7 @@ def temperature_explorer(
         return ax
 
     def readout(settings, result):
-        probs = ", ".join(f"{p:.4f}" for p in result["probs"])
+        probs = _fmt(result["probs"])
         return (
             f"T = {settings['T']:g}: p = ({probs}), entropy = {result['entropy']:.4f} nats "
             f"(uniform: ln {logits.size} = {max_entropy:.4f})"
@@ -219,7 +224,7 @@ JACOBIAN_POSITIONS = tuple(float(v) for v in range(-3, 4))
 def jacobian_explorer(
     logits: Sequence[float] = (1.0, 0.0, 0.0),
     label: int = 0,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     *,
     positions: Sequence[float] = JACOBIAN_POSITIONS,
 ) -> Explorer:
@@ -235,7 +240,7 @@ def jacobian_explorer(
         slider.
     label : int, optional
         The index of the true class ``y`` (default 0, the first class).
-    labels : sequence of str, optional
+    class_names : sequence of str, optional
         Class names (default ``"0"`` … ``"K-1"``).
     positions : sequence of float, optional
         The positions of every slider (default the integers -3 … 3); each slider also
@@ -275,16 +280,14 @@ def jacobian_explorer(
     >>> explorer.set(z0=-1.0).result["jacobian"].round(3)[0].tolist()
     [0.131, -0.066, -0.066]
     """
-    logits = [float(z) for z in logits]
+    logits = _explorer_logits(logits, "a Jacobian explorer")
     n_classes = len(logits)
-    if n_classes < 2:
-        raise ValueError("a Jacobian explorer needs at least 2 logits")
     if not 0 <= int(label) < n_classes:
         raise ValueError(f"label must be a class index in 0 … {n_classes - 1}, got {label}")
     label = int(label)
-    from softmax_lib.plotting import class_labels
+    from softmax_lib.plotting import display_names
 
-    names = class_labels(n_classes, labels)
+    names = display_names(n_classes, class_names)
     controls = [
         Control(f"z{i}", f"logit z{i} (class {names[i]})", _grid_with(positions, z), z)
         for i, z in enumerate(logits[:-1])
@@ -327,7 +330,7 @@ def jacobian_explorer(
 
     def readout(settings, result):
         def fmt(values):
-            return "(" + ", ".join(f"{v:.4f}" for v in values) + ")"
+            return f"({_fmt(values)})"
 
         return (
             f"p = {fmt(result['probs'])}; p - y = {fmt(result['grad'])}; "
