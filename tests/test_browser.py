@@ -41,7 +41,8 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
-from fetch_vendor import ensure_axe  # tools/ is on pytest's pythonpath
+from build_pdf import CHROMIUM_ARGS, find_chromium, toc_pages  # tools/ is on the path
+from fetch_vendor import ensure_axe
 from softmax_lib.attention import working_memory
 from softmax_lib.core import naive_softmax, softmax
 from softmax_lib.grad import softmax_jacobian
@@ -59,15 +60,6 @@ INSTALL_HINT = (
     "Install Debian's Chromium: 'sudo apt-get update && sudo apt-get install -y chromium' "
     "(or point the CHROMIUM environment variable at a Chrome/Chromium executable)."
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # TeX that must not survive typesetting (outside code blocks).
 RAW_TEX = re.compile(
     r"\$\$|\\\(|\\\)|\\\[|\\\]|\\(?:frac|sum|sigma|begin|end|mathrm|operatorname|dots|qquad|"
@@ -75,22 +67,7 @@ RAW_TEX = re.compile(
 )
 
 
-def toc_pages() -> list[str]:
-    toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
-    return re.findall(r"(?:root|file):\s*(\S+)", toc)
-
-
 # --- Chromium, the server, the browser ---------------------------------------------------
-
-
-def find_chromium() -> str | None:
-    """Return a Chromium/Chrome executable, or None."""
-    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-    candidates += [shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def missing(what: str) -> None:

@@ -32,17 +32,13 @@ import nbformat
 import numpy as np
 import pytest
 
+from build_pdf import toc_pages  # tools/ is on pytest's pythonpath
 from softmax_lib.notebook import FRAME_SCALE, LINE_WIDTH
 
 pytestmark = pytest.mark.build
 
 REPO = Path(__file__).resolve().parent.parent
 MIN_PIXEL_RATIO = 1.5
-
-
-def toc_pages() -> list[str]:
-    toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
-    return re.findall(r"(?:root|file):\s*(\S+)", toc)
 
 
 def page_html(built: Path, page: str) -> str:

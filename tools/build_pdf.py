@@ -57,7 +57,21 @@ def toc_pages(repo: Path = REPO) -> list[str]:
     return re.findall(r"(?:root|file):\s*(\S+)", toc)
 
 
+# Chromium's flags for this offline, headless use (the PDF here, the browser tests too):
+# without the background-networking ones it keeps trying to reach Google's servers.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
 def find_chromium() -> str | None:
+    """Return a Chromium/Chrome executable (``$CHROMIUM`` first), or None."""
     candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
     candidates += [shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")]
     for candidate in candidates:
@@ -98,9 +112,7 @@ def print_book(html_dir: Path, pages: list[str], out: Path) -> int:
     writer = PdfWriter()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1000, "height": 1400})
 
             def route(request_route):
