@@ -31,6 +31,8 @@ _BLOCK_ELEMS = 1 << 17
 _SHORT_ROW = 64
 # Below this many entries, row sums use math.fsum (less call overhead).
 _TINY = 256
+# float32 softmax of at most this many entries skips the blocks (_small_float32_softmax).
+_SMALL = 1 << 13
 
 # The shift c subtracted before exp (softmax is invariant under any shift).
 # When the row maximum m lies in [-1, 600] we use c = 0: x - 0 is exact, the
@@ -490,12 +492,38 @@ def _run(rows, mode, out_dtype):
     return ob, lse
 
 
+def _small_float32_softmax(rows):
+    """Softmax of a few short float32 rows, or None when a row maximum is not finite.
+
+    Exactly the float32 arithmetic of :func:`_block` on a transposed block (same
+    operations, same order, so the same bits), without the block machinery, which
+    costs more than the arithmetic for a minibatch of logits such as (256, 10):
+    36 instead of 77 microseconds.
+    """
+    work = np.ascontiguousarray(rows.T, dtype=np.float64)
+    m = work.max(axis=0)
+    if not np.isfinite(m).all():
+        return None  # special rows: the kernel applies the policy
+    work -= m
+    np.exp(work, out=work)
+    work *= 1.0 / np.add.reduce(work, axis=0)
+    out = np.empty(rows.shape, dtype=np.float32)
+    np.copyto(out, work.T, casting="same_kind")
+    return out
+
+
 def _normalized(x, axis, temperature, where, mode):
     """Shared driver of :func:`softmax` and :func:`log_softmax`."""
     x, axes, out_dtype, mask, shape = _prepare(x, axis, temperature, where)
     x = _apply_mask(x, mask)
     rows, moved_shape, perm, _ = _to_rows(x, axes)
-    ob, _ = _run(rows, mode, out_dtype)
+    n, size = rows.shape
+    few_short_rows = n > 1 and 0 < size < _SHORT_ROW and n * size <= _SMALL
+    ob = None
+    if mode == _SOFTMAX and rows.dtype == np.float32 and few_short_rows:
+        ob = _small_float32_softmax(rows)
+    if ob is None:
+        ob, _ = _run(rows, mode, out_dtype)
     if mask is not None:
         mask_rows, _, _, _ = _to_rows(mask, axes)
         empty = ~mask_rows.any(axis=1)

@@ -86,6 +86,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_feature_dtype",
+    "check_flag",
     "check_real",
     "check_temperature",
     "normalize_axes",
@@ -201,6 +202,13 @@ def check_real(value, name, *, low=-math.inf, high=math.inf, low_open=False, hig
             f"{name} must be finite and in {left}{low:g}, {high:g}{right}; got {value!r}"
         )
     return number
+
+
+def check_flag(value, name):
+    """Return ``value`` as a Python bool: it must be True or False (or a numpy bool)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def check_choice(value, name, choices):

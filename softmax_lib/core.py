@@ -161,7 +161,8 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
     its reciprocal (one rounding less). Error budget: exp 1, sum 1, division
     0.5 ULP of the result, below 4 (measured: below 2.6). The work is done in
     cache-sized blocks (about 1 MiB), in place, rows shorter than 64 on a
-    transposed copy, and inputs over half a million entries on two threads.
+    transposed copy, on one thread (a Dask array spreads a large input over
+    cores or machines).
 
     See the special-value policy in :mod:`softmax_lib.core`. Chapter 1 (The
     definition) introduces softmax and its properties, Chapter 3 (The overflow

@@ -339,7 +339,7 @@ def load_mnist(
         if flatten:
             data = data.reshape(len(data), -1)
         if dtype == np.float32:
-            data = data.astype(np.float32) / np.float32(255.0)
+            data = np.divide(data, np.float32(255.0), dtype=np.float32)  # no temporary
         images.append(data)
     return MNIST(images[0], train_labels.astype(np.int64), images[1], test_labels.astype(np.int64))
 

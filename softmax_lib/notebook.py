@@ -132,4 +132,6 @@ def setup(*, linewidth: int = LINE_WIDTH, figure_format: str = FIGURE_FORMAT) ->
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # pragma: no cover - outside IPython
         return
-    set_matplotlib_formats(figure_format)
+    # Every figure of the book uses constrained layout, which already fits its text into
+    # the canvas; IPython's default bbox_inches="tight" would draw each figure twice.
+    set_matplotlib_formats(figure_format, bbox_inches=None)

@@ -323,3 +323,29 @@ def test_ulp_error():
     )
     with pytest.raises(TypeError):
         ulp_error([1, 2], [1, 2])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(
+        np.float32,
+        st.tuples(st.integers(2, 300), st.integers(1, 63)),
+        elements=st.floats(width=32, allow_nan=False, allow_infinity=False),
+    )
+)
+def test_small_float32_path_gives_the_kernels_bits(rows):
+    # softmax of a minibatch of float32 logits skips the blocks; it must not change a bit.
+    from softmax_lib import _kernel
+
+    blocked, _ = _kernel._run(rows, _kernel._SOFTMAX, np.float32)
+    np.testing.assert_array_equal(softmax(rows), blocked)
+    assert softmax(rows).flags.c_contiguous
+
+
+def test_small_float32_path_leaves_special_rows_to_the_policy():
+    rows = np.array([[0.0, 1.0], [np.inf, 0.0], [np.nan, 1.0], [-np.inf, -np.inf]], np.float32)
+    out = softmax(rows)
+    np.testing.assert_allclose(out[0], [0.26894143, 0.7310586], rtol=1e-6)
+    np.testing.assert_array_equal(out[1], [1.0, 0.0])
+    assert np.isnan(out[2]).all()
+    assert np.isnan(out[3]).all()

@@ -69,6 +69,38 @@ def test_history_records_every_epoch(blobs):
     assert history["seconds"] == sorted(history["seconds"])
 
 
+def test_without_history_the_same_model_is_trained_and_only_time_is_recorded(blobs):
+    X, y = blobs
+    full = SoftmaxRegression(n_epochs=3, progress=False).fit(X, y)
+    quick = SoftmaxRegression(n_epochs=3, progress=False, record_history=False).fit(X, y)
+    np.testing.assert_array_equal(quick.coef_, full.coef_)  # bit for bit
+    np.testing.assert_array_equal(quick.intercept_, full.intercept_)
+    assert set(quick.history_) == {"epoch", "seconds"}
+    assert quick.history_["epoch"] == [0, 1, 2, 3]
+    assert quick.history_["seconds"] == sorted(quick.history_["seconds"])
+
+
+def test_without_history_validation_data_is_refused_not_ignored(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(n_epochs=1, progress=False, record_history=False)
+    with pytest.raises(ValueError, match="record_history=False turns off"):
+        model.fit(X, y, X_val=X[:10], y_val=y[:10])
+
+
+def test_without_history_divergence_is_still_reported(blobs):
+    X, y = blobs
+    quiet = {"progress": False, "record_history": False}
+    with pytest.warns(TrainingWarning, match="training is diverging"):
+        SoftmaxRegression(n_epochs=3, learning_rate=50.0, **quiet).fit(X, y)
+    model = SoftmaxRegression(n_epochs=5, learning_rate=1e30, momentum=0.0, **quiet)
+    with (
+        pytest.raises(ValueError, match=r"training diverged: the loss is nan"),
+        pytest.warns(TrainingWarning, match="unscaled"),
+    ):
+        model.fit(X * 1e5, y)
+    assert not hasattr(model, "coef_")
+
+
 def test_loss_matches_the_gradient_it_descends(blobs):
     """The recorded objective is the cross-entropy plus the L2 penalty that fit minimises;
     the recorded losses (training and validation) are the cross-entropy alone."""
@@ -115,6 +147,7 @@ def test_progress_bar_is_shown_by_default_and_silent_when_asked(blobs, capsys):
         ({"l2": -1.0}, ValueError, r"l2 must be finite and in \[0, inf\]"),
         ({"schedule": "step"}, ValueError, "schedule must be one of 'cosine', 'constant'"),
         ({"progress": "yes"}, TypeError, "progress must be True or False"),
+        ({"record_history": 1}, TypeError, "record_history must be True or False"),
     ],
 )
 def test_bad_hyperparameters_are_refused_by_fit(kwargs, error, message):

@@ -74,6 +74,7 @@ def test_params_round_trip_and_clone():
         "schedule",
         "random_state",
         "progress",
+        "record_history",
     }
     assert model.set_params(l2=0.2) is model
     assert model.l2 == 0.2

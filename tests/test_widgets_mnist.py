@@ -141,3 +141,45 @@ def test_bad_input_is_rejected(data):
     small = SoftmaxRegression(n_epochs=1, progress=False).fit(images[:, :784], labels % 3)
     with pytest.raises(ValueError, match="10 classes"):
         widgets.mnist_explorer(small, images, labels)
+
+
+class _Training:
+    """A stand-in for a model during fit: the history grows one epoch at a time."""
+
+    n_epochs = 5
+
+    def __init__(self):
+        self.history_ = {"epoch": [0], "loss": [2.3], "accuracy": [0.1]}
+
+    def step(self):
+        epoch = self.history_["epoch"][-1] + 1
+        self.history_["epoch"].append(epoch)
+        self.history_["loss"].append(2.3 / (epoch + 1))
+        self.history_["accuracy"].append(1 - 0.9 / (epoch + 1))
+        return self
+
+
+def test_live_curves_draw_the_first_and_last_epoch_and_skip_fast_ones_between():
+    def redraws(callback, model):  # a redraw makes new Line2D objects
+        seen, lines = [], None
+        for _ in range(model.n_epochs):
+            callback(model.step())
+            now = callback.figure.axes[0].lines[0]
+            seen.append(now is not lines)
+            lines = now
+        return seen
+
+    slow = redraws(widgets.live_learning_curves(min_interval=3600), _Training())
+    assert slow == [True, False, False, False, True]  # the first and the last epoch
+    every = redraws(widgets.live_learning_curves(min_interval=0), _Training())
+    assert every == [True] * 5
+
+
+def test_live_curves_need_a_recorded_history():
+    callback = widgets.live_learning_curves()
+    model = _Training()
+    model.history_ = {"epoch": [0, 1], "seconds": [0.0, 0.1]}  # record_history=False
+    with pytest.raises(ValueError, match="record_history=True"):
+        callback(model)
+    with pytest.raises(ValueError, match="min_interval must be finite"):
+        widgets.live_learning_curves(min_interval=-1)

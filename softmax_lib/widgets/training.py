@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
+from softmax_lib._validation import check_real
+
 
 def live_learning_curves(
-    metrics: Sequence[str] = ("loss", "accuracy"), *, figsize: tuple[float, float] = (9, 3.2)
+    metrics: Sequence[str] = ("loss", "accuracy"),
+    *,
+    figsize: tuple[float, float] = (9, 3.2),
+    min_interval: float = 0.5,
 ):
     """A callback for ``SoftmaxRegression.fit`` that redraws the learning curves live.
 
@@ -20,13 +26,19 @@ def live_learning_curves(
         adds the penalty). Each panel's y axis says exactly what it shows.
     figsize : tuple of float, optional
         The figure size in inches.
+    min_interval : float, optional
+        The least time in seconds between two redraws (default 0.5). A redraw takes
+        about 0.3 s, so for short epochs the figure follows every few epochs instead
+        of doubling the training time; the first and the last epoch are always drawn.
 
     Returns
     -------
     callable
-        ``callback(model)``: after every epoch it redraws each metric with
-        :func:`softmax_lib.plotting.plot_learning_curves` from ``model.history_`` and
-        updates the figure in place in the notebook (one output, under a display id).
+        ``callback(model)``: after an epoch (the first, the last, and any other at
+        least ``min_interval`` seconds after the last redraw) it redraws each metric
+        with :func:`softmax_lib.plotting.plot_learning_curves` from ``model.history_``
+        and updates the figure in place in the notebook (one output, under a display
+        id).
         Its ``figure`` attribute is the matplotlib figure. The saved notebook, and so
         the website, keeps the figure of the last epoch.
 
@@ -43,6 +55,7 @@ def live_learning_curves(
     --------
     >>> callback = live_learning_curves()
     >>> class Model:
+    ...     n_epochs = 2
     ...     history_ = {
     ...         "epoch": [0, 1, 2],
     ...         "loss": [2.3, 0.5, 0.4],
@@ -62,13 +75,24 @@ def live_learning_curves(
 
     from softmax_lib.plotting import plot_learning_curves
 
+    min_interval = check_real(min_interval, "min_interval", low=0)
     figure, axes = plt.subplots(1, len(metrics), figsize=figsize, layout="constrained")
     axes = np.atleast_1d(axes)
     plt.close(figure)  # shown through the display handle only, never twice
     handle = None
+    last_drawn = -float("inf")
 
     def callback(model) -> None:
-        nonlocal handle
+        nonlocal handle, last_drawn
+        missing = [m for m in metrics if m not in model.history_]
+        if missing:
+            raise ValueError(
+                f"history_ has no {missing[0]!r}: the live curves need a model trained"
+                " with record_history=True (and X_val, y_val for the validation curves)"
+            )
+        last = model.history_["epoch"][-1] >= getattr(model, "n_epochs", 0)
+        if not last and time.monotonic() - last_drawn < min_interval:
+            return
         for ax, metric in zip(axes, metrics, strict=True):
             ax.clear()
             plot_learning_curves(model.history_, metric, ax=ax)
@@ -76,6 +100,7 @@ def live_learning_curves(
             handle = display(figure, display_id=True)
         else:
             handle.update(figure)
+        last_drawn = time.monotonic()
 
     callback.figure = figure
     return callback
