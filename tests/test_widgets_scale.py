@@ -49,7 +49,7 @@ def test_online_explorer_follows_the_slider():
         if blocks:
             assert explorer.ax.lines[0].get_ydata()[0] == state.max
             assert f"s = {float(state.scaled_sum):.4g}" in explorer.ax.texts[0].get_text()
-        assert explorer.ax.get_title() == f"online softmax: {blocks} blocks read"
+        assert explorer.ax.get_title() == f"online softmax: {blocks} of 8 blocks read"
     assert explorer.result["logsumexp"] == pytest.approx(sl.logsumexp(LOGITS), rel=1e-15)
     assert "= logsumexp of the row" in explorer.readout()
 

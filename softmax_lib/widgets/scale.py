@@ -158,7 +158,7 @@ def online_softmax_explorer(
         controls=[Control("blocks", "blocks read", tuple(range(n_blocks + 1)), int(blocks))],
         compute=compute,
         draw=draw,
-        title="online softmax: {blocks} blocks read",
+        title=f"online softmax: {{blocks}} of {n_blocks} blocks read",
         readout=readout,
         static="frames",
         figure_kind="Bar chart of the logits, blocks read so far highlighted",

@@ -14,7 +14,7 @@ def live_learning_curves(
     metrics: Sequence[str] = ("loss", "accuracy"),
     *,
     figsize: tuple[float, float] = (9, 3.2),
-    min_interval: float = 0.5,
+    min_interval: float = 1.0,
 ):
     """A callback for ``SoftmaxRegression.fit`` that redraws the learning curves live.
 
@@ -27,7 +27,7 @@ def live_learning_curves(
     figsize : tuple of float, optional
         The figure size in inches.
     min_interval : float, optional
-        The least time in seconds between two redraws (default 0.5). A redraw takes
+        The least time in seconds between two redraws (default 1). A redraw takes
         about 0.3 s, so for short epochs the figure follows every few epochs instead
         of doubling the training time; the first and the last epoch are always drawn.
 
