@@ -14,6 +14,7 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +32,17 @@ settings.register_profile("dev", print_blob=True)
 settings.register_profile("ci", print_blob=True, derandomize=True, deadline=None)
 _CI = os.environ.get("CI", "").lower() in ("1", "true")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _CI else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Close the figures a test opened through pyplot: the plotting functions leave them
+    open for the notebook to show, and pyplot warns (an error here) past 20 open ones,
+    which made a test fail or pass depending on what its worker had run before."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.hookimpl(tryfirst=True)

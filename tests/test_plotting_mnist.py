@@ -15,12 +15,6 @@ from softmax_lib.calibration import reliability_curve
 from softmax_lib.metrics import confusion_matrix
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
