@@ -23,32 +23,16 @@ This file is not a test: it lives outside ``tests/`` and is never collected.
 import argparse
 import os
 import platform
-import time
 import tracemalloc
 
 import numpy as np
+from _timing import load_average, median_time
 
 import softmax_lib as sl
 from softmax_lib.attention import working_memory
 
 D = 64
 BLOCK = 128
-
-
-def _load():
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except (AttributeError, OSError):  # Windows
-        return "n/a"
-
-
-def _median_time(function, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def _peak(function):
@@ -68,7 +52,7 @@ def main():
     repeats = 3
     print(
         f"numpy {np.__version__}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, load {_load()}; d = {D}, tiles {BLOCK}x{BLOCK}, float64"
+        f"{os.cpu_count()} CPUs, load {load_average()}; d = {D}, tiles {BLOCK}x{BLOCK}, float64"
     )
     header = (
         f"{'N':>6} | {'direct s':>9} {'tiled s':>9} {'tiled/direct':>12} | "
@@ -88,8 +72,8 @@ def main():
         def tiled(q=q, k=k, v=v):
             return sl.tiled_attention(q, k, v, block_size=BLOCK)
 
-        t_direct = _median_time(direct, repeats)
-        t_tiled = _median_time(tiled, repeats)
+        t_direct, _ = median_time(direct, repeats)
+        t_tiled, _ = median_time(tiled, repeats)
         m_direct, m_tiled = _peak(direct), _peak(tiled)
         print(
             f"{n:6d} | {t_direct:9.3f} {t_tiled:9.3f} {t_tiled / t_direct:12.2f} | "

@@ -28,27 +28,11 @@ import argparse
 import logging
 import os
 import platform
-import time
 
 import numpy as np
+from _timing import load_average, median_time
 
 import softmax_lib as sl
-
-
-def _load():
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except (AttributeError, OSError):  # Windows
-        return "n/a"
-
-
-def _median_time(function, repeats):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), result
 
 
 def main():
@@ -68,21 +52,21 @@ def main():
     print(
         f"numpy {np.__version__}, dask {dask.__version__}, distributed "
         f"{distributed.__version__}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, load {_load()}"
+        f"{os.cpu_count()} CPUs, load {load_average()}"
     )
     print(
         f"logits {rows} x {width:,} float64 ({logits.nbytes / 2**20:.0f} MiB), "
         f"chunks of {args.chunk:,} along the softmax axis "
         f"({shards.numblocks[1]} per row)"
     )
-    t_numpy, reference = _median_time(lambda: sl.logsumexp(logits, axis=1), repeats)
+    t_numpy, reference = median_time(lambda: sl.logsumexp(logits, axis=1), repeats)
     results = [("numpy, this process", 1, t_numpy, 0.0)]
 
     def run(array=shards):
         return sl.logsumexp(array, axis=1).compute()
 
     with dask.config.set(scheduler="threads", num_workers=2):
-        t, value = _median_time(run, repeats)
+        t, value = median_time(run, repeats)
     results.append(("dask, threads", 2, t, sl.ulp_error(value, reference).max()))
     for n_workers in (1, 2):
         with (
@@ -97,7 +81,7 @@ def main():
         ):
             on_workers = client.persist(shards)  # the chunks move to the workers once
             distributed.wait(on_workers)
-            t, value = _median_time(lambda array=on_workers: run(array), repeats)
+            t, value = median_time(lambda array=on_workers: run(array), repeats)
         ulps = sl.ulp_error(value, reference).max()
         results.append(("dask, LocalCluster processes", n_workers, t, ulps))
     print(f"{'how':30} {'workers':>7} {'seconds':>8} {'vs numpy':>8} {'max ULP':>8}")

@@ -28,19 +28,12 @@ import platform
 import time
 
 import numpy as np
+from _timing import load_average
 
 from softmax_lib.core import log_softmax, logsumexp, softmax
 
 SHAPES = [(1_000_000,), (4096, 1000), (100_000, 10), (64, 50_000)]
 DTYPES = [np.float32, np.float64]
-
-
-def _load():
-    """The 1-minute load average (other work on the machine skews the timings)."""
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except (AttributeError, OSError):  # Windows
-        return "n/a"
 
 
 def _median_times(functions, repeats, min_time):
@@ -75,7 +68,7 @@ def main(argv=None):
     print(
         f"numpy {np.__version__}, scipy {scipy.__version__}, python "
         f"{platform.python_version()}, {platform.machine()}, repeats={repeats} (median), "
-        f"load average {_load()} on {os.cpu_count()} CPUs"
+        f"load average {load_average()} on {os.cpu_count()} CPUs"
     )
     header = (
         f"{'shape':>12} {'dtype':>7} {'function':>11} | {'ours ms':>8} {'scipy ms':>8} "
@@ -117,7 +110,7 @@ def main(argv=None):
                     f"{ours / theirs:10.2f} {ours / exp_time:8.2f} {exp64_time / theirs:11.2f}"
                 )
     print(f"worst ratio ours/scipy: {worst:.2f}")
-    print(f"load average at the end: {_load()} (on {os.cpu_count()} CPUs)")
+    print(f"load average at the end: {load_average()} (on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":
