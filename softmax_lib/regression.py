@@ -290,8 +290,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         momentum = np.float32(params["momentum"])
         self.coef_, self.intercept_ = W, b
         record = params["record_history"]
-        keys = ("epoch", "loss", "objective", "accuracy", "seconds") if record else ()
-        self.history_ = {key: [] for key in keys or ("epoch", "seconds")}
+        keys = ("epoch", "loss", "objective", "accuracy") if record else ("epoch",)
+        self.history_ = {key: [] for key in (*keys, "seconds")}
         if validation is not None:
             self.history_.update(val_loss=[], val_accuracy=[])
         self._record(0, X, y, validation, 0.0, record)  # epoch 0: the zero weights
