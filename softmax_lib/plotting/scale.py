@@ -163,9 +163,9 @@ def plot_online_trace(maxima, sums, *, ax=None, title: str | None = "running max
 
     Notes
     -----
-    Chapter 6 (Softmax at scale), Section 1: the sum grows by each block's
-    terms and drops each time the maximum grows, rescaled by
-    :math:`e^{m_\text{old} - m_\text{new}}`.
+    Chapter 6 (Softmax at scale), Section 1: each block adds its terms to the
+    sum; when the maximum grows, the old sum is first multiplied by
+    :math:`e^{m_\text{old} - m_\text{new}} < 1`, so there the sum can fall.
 
     Examples
     --------
