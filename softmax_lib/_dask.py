@@ -20,7 +20,7 @@ numpy path.
 
 import numpy as np
 
-from softmax_lib._validation import check_temperature, normalize_axes
+from softmax_lib._validation import check_mask_shape, check_temperature, normalize_axes
 from softmax_lib.online import (
     SoftmaxState,
     _merge_along,
@@ -68,24 +68,32 @@ def _float_dask(x):
     raise TypeError(f"x must be real numbers ({_ACCEPTED}); got an array of dtype {x.dtype}")
 
 
+def _divide(block, temperature):
+    """``block / temperature`` in float64; a huge logit overflows to inf without a warning."""
+    with np.errstate(over="ignore", under="ignore"):
+        return block.astype(np.float64) / temperature
+
+
 def _prepare(x, axis, temperature, where):
     import dask.array as da
 
     x, out_dtype = _float_dask(x)
-    if x.ndim == 0:
-        x = x.reshape(1)
-        axis = None
-        if where is not None:
-            where = da.reshape(da.asarray(where), 1)
-    axes = normalize_axes(axis, x.ndim)
-    temperature = check_temperature(temperature)
-    if temperature != 1.0:
-        x = x.astype(np.float64) / temperature
     mask = None
     if where is not None:
         mask = da.asarray(where)
         if mask.dtype != np.bool_:
             raise TypeError(f"where must be a boolean array; got dtype {mask.dtype}")
+        check_mask_shape(mask.shape, x.shape)
+    if x.ndim == 0:
+        x = x.reshape(1)
+        axis = None
+        if mask is not None:
+            mask = da.reshape(mask, 1)
+    axes = normalize_axes(axis, x.ndim)
+    temperature = check_temperature(temperature)
+    if temperature != 1.0:
+        x = x.map_blocks(_divide, temperature, dtype=np.float64)
+    if mask is not None:
         mask = da.broadcast_to(mask, x.shape).rechunk(x.chunks)
     state = da.reduction(
         x,
@@ -127,7 +135,7 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
     return _normalized(x, axis, temperature, where, log=True)
 
 
-def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=None):
+def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, *, where=None):
     """:func:`softmax_lib.logsumexp` of a Dask array (lazy)."""
     import dask.array as da
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from softmax_lib._validation import (
     as_float_array,
+    as_mask,
     check_temperature,
     normalize_axes,
 )
@@ -73,19 +74,20 @@ def _prepare(x, axis, temperature, where):
 
     Returns ``(x, axes, out_dtype, mask, shape)``: ``x`` is a floating array
     (float16 is promoted to float64, float32 is kept and promoted block by
-    block), ``mask`` is a boolean array broadcast to ``x.shape`` or None, and
+    block), ``mask`` is a boolean array broadcast to ``x.shape`` or None (it
+    must broadcast to the caller's shape: ``ValueError`` otherwise), and
     ``shape`` is the caller's shape (``()`` for a 0-d input).
     """
     x = as_float_array(x)
     out_dtype = x.dtype
     shape = x.shape
+    mask = None if where is None else as_mask(where, shape)
     if x.ndim == 0:
         # A 0-d input is one slice with one entry.
         if axis is not None and axis != () and axis not in (0, -1):
             normalize_axes(axis, 0)  # raises numpy's AxisError
         x = x.reshape(1)
-        if where is not None:
-            where = np.reshape(where, 1)
+        mask = None if mask is None else mask.reshape(1)
         axis = None
     axes = normalize_axes(axis, x.ndim)
     temperature = check_temperature(temperature)
@@ -95,27 +97,28 @@ def _prepare(x, axis, temperature, where):
         x = x.astype(np.float64)
         with np.errstate(over="ignore", under="ignore"):
             scaled = x / temperature
-        if np.isinf(scaled[np.isfinite(x)]).any():
+        # Masked-out entries take no part, whatever their value (they become -inf later).
+        taking_part = np.isfinite(x) if mask is None else (np.isfinite(x) & mask)
+        if np.isinf(scaled[taking_part]).any():
             # x / T overflowed for a huge finite x: shift by the slice maximum
             # first (x - max <= 0, so dividing can only underflow).
             with np.errstate(over="ignore", under="ignore"):
-                scaled = _shift_by_max(x, axes) / temperature
+                scaled = _shift_by_max(x, axes, taking_part) / temperature
         x = scaled
-    mask = None
-    if where is not None:
-        mask = np.asarray(where)
-        if mask.dtype != np.bool_:
-            raise TypeError(f"where must be a boolean array; got dtype {mask.dtype}")
-        mask = np.broadcast_to(mask, x.shape)
     return x, axes, out_dtype, mask, shape
 
 
-def _shift_by_max(x, axes):
-    """``x - max(x)`` over ``axes`` with NaN-free maxima (only used for huge x)."""
-    finite_max = np.max(np.where(np.isfinite(x), x, -np.inf), axis=axes, keepdims=True)
-    finite_max = np.where(np.isfinite(finite_max), finite_max, 0.0)
+def _shift_by_max(x, axes, taking_part):
+    """``x - max`` over ``axes``, the maximum over the entries ``taking_part`` only.
+
+    ``taking_part`` marks the finite entries that are not masked out, so the
+    maxima are neither NaN nor set by an entry that takes no part (only used
+    for huge x).
+    """
+    top = np.max(np.where(taking_part, x, -np.inf), axis=axes, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        return x - finite_max
+        return x - top
 
 
 def _apply_mask(x, mask):

@@ -83,10 +83,12 @@ __all__ = [
     "as_class_labels",
     "as_dtype",
     "as_float_array",
+    "as_mask",
     "check_choice",
     "check_count",
     "check_feature_dtype",
     "check_flag",
+    "check_mask_shape",
     "check_real",
     "check_temperature",
     "normalize_axes",
@@ -150,6 +152,37 @@ def normalize_axes(axis, ndim):
     if isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"axis must be an int, a tuple of ints or None; got {axis!r}")
     return tuple(sorted(normalize_axis_tuple(axis, ndim)))
+
+
+def check_mask_shape(mask_shape, shape, name="where"):
+    """Raise ``ValueError``, naming both shapes, unless ``mask_shape`` broadcasts to ``shape``.
+
+    A mask must broadcast to the shape of what it masks, as the ``where`` of numpy's
+    reductions must: it may have fewer dimensions or dimensions of length 1, but not
+    more dimensions or other lengths.
+    """
+    try:
+        fits = np.broadcast_shapes(tuple(mask_shape), tuple(shape)) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{name} of shape {tuple(mask_shape)} does not broadcast to the shape "
+            f"{tuple(shape)} it masks"
+        )
+
+
+def as_mask(where, shape, name="where"):
+    """Return ``where`` as a boolean array broadcast to ``shape`` (a read-only view).
+
+    Not boolean: ``TypeError``; not broadcastable to ``shape``: ``ValueError``
+    (:func:`check_mask_shape`).
+    """
+    mask = np.asarray(where)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{name} must be a boolean array; got dtype {mask.dtype}")
+    check_mask_shape(mask.shape, shape, name)
+    return np.broadcast_to(mask, shape)
 
 
 def check_temperature(temperature):

@@ -22,10 +22,12 @@ Conventions shared by both functions:
   the leading (batch, head) dimensions broadcast. The result is
   (..., N, d_v).
 - ``scale`` defaults to :math:`1/\sqrt{d}`; the scores are
-  ``(q @ k^T) * scale``.
-- ``mask``: booleans broadcast against (..., N, M); False means "not
-  attended" (the score becomes a masked entry of :func:`softmax_lib.softmax`'s
-  ``where``). ``causal=True`` also hides key j from query i when j > i
+  ``(q @ k^T) * scale``. It must be positive and finite (an inverse
+  temperature, as :func:`softmax_lib.softmax`'s ``temperature`` must be).
+- ``mask``: booleans broadcast against (..., N, M), their leading dimensions
+  with those of ``q``, ``k`` and ``v``; False means "not attended" (the score
+  becomes a masked entry of :func:`softmax_lib.softmax`'s ``where``).
+  ``causal=True`` (a bool) also hides key j from query i when j > i
   (top-left aligned, as in PyTorch's ``is_causal``).
 - Special values follow :mod:`softmax_lib.core`: a query that attends to no
   key (a fully masked row) gets the probability 0 everywhere, hence an output
@@ -38,14 +40,14 @@ import math
 
 import numpy as np
 
-from softmax_lib._validation import as_float_array
+from softmax_lib._validation import as_float_array, as_mask, check_count, check_flag, check_real
 from softmax_lib.core import softmax
 from softmax_lib.online import _rescale, _state_and_terms, merge_states
 
 __all__ = ["attention", "tiled_attention", "working_memory"]
 
 
-def _inputs(q, k, v, mask, scale):
+def _inputs(q, k, v, mask, causal, scale):
     arrays = [as_float_array(a, name) for a, name in ((q, "q"), (k, "k"), (v, "v"))]
     for arr, name in zip(arrays, "qkv", strict=True):
         if arr.ndim < 2:
@@ -56,18 +58,18 @@ def _inputs(q, k, v, mask, scale):
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(f"k and v need the same number of keys M; got {k.shape} and {v.shape}")
     out_dtype = np.result_type(q.dtype, k.dtype, v.dtype)
+    causal = check_flag(causal, "causal")
     d = q.shape[-1]
     if scale is None:
         scale = 1.0 / math.sqrt(d) if d else 1.0
-    scale = float(scale)
+    else:
+        scale = check_real(scale, "scale", low=0.0, low_open=True)
     if mask is not None:
+        # A view of shape (..., N, M), so that its tiles can be sliced (no memory).
         mask = np.asarray(mask)
-        if mask.dtype != np.bool_:
-            raise TypeError(f"mask must be a boolean array; got dtype {mask.dtype}")
-        if mask.ndim < 2:
-            mask = np.broadcast_to(mask, (q.shape[-2], k.shape[-2]))
+        mask = as_mask(mask, (*mask.shape[:-2], q.shape[-2], k.shape[-2]), "mask")
     q, k, v = (a.astype(np.float64, copy=False) for a in (q, k, v))
-    return q, k, v, mask, scale, out_dtype
+    return q, k, v, mask, causal, scale, out_dtype
 
 
 def _batch_shape(q, k, v, mask):
@@ -86,6 +88,24 @@ def _allowed(mask, causal, rows, cols):
         below = np.arange(rows.start, rows.stop)[:, None] >= np.arange(cols.start, cols.stop)
         allowed = below if allowed is None else (allowed & below)
     return allowed
+
+
+def _broadcast_masked(scores, allowed):
+    """Broadcast the scores and the mask to their common shape (the mask's batch too)."""
+    if allowed is None:
+        return scores, None
+    shape = np.broadcast_shapes(scores.shape, allowed.shape)
+    return np.broadcast_to(scores, shape), np.broadcast_to(allowed, shape)
+
+
+def _times(acc, factor):
+    """``acc * factor`` for the small error term of a rescaling factor.
+
+    Where ``acc`` is infinite (an infinite value), the main term ``acc * f``
+    already carries the infinity; the error term is then 0, not ``inf * 0`` or
+    ``inf - inf`` (NaN), so that the result is that of :func:`attention`.
+    """
+    return np.where(np.isinf(acc), 0.0, acc * factor)
 
 
 def _scores(q, k, scale):
@@ -113,23 +133,29 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None):
         Values.
     mask : array_like of bool, optional
         Broadcast against (..., N, M); False means that query i does not
-        attend to key j.
+        attend to key j. Its leading dimensions broadcast with those of
+        ``q``, ``k`` and ``v`` (a mask per batch entry or head).
     causal : bool, optional
         If True, query i does not attend to keys j > i.
     scale : float, optional
-        Multiplies the scores; default :math:`1/\sqrt{d}`.
+        Multiplies the scores; positive and finite (it is an inverse
+        temperature, see Notes); default :math:`1/\sqrt{d}`.
 
     Returns
     -------
     out : ndarray, shape (..., N, d_v)
-        The attention output, in the common floating dtype of the inputs.
+        The attention output, in the common floating dtype of the inputs; the
+        leading dimensions are those of ``q``, ``k``, ``v`` and ``mask``
+        broadcast together.
 
     Raises
     ------
     ValueError
-        If the shapes do not fit together.
+        If the shapes do not fit together (``mask``'s included), or ``scale``
+        is not positive and finite.
     TypeError
-        If an input is not real numbers or ``mask`` is not boolean.
+        If an input is not real numbers, ``mask`` is not boolean, ``causal``
+        is not a bool or ``scale`` is not a real number.
 
     See Also
     --------
@@ -168,13 +194,12 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None):
     [[0.]
      [0.]]
     """
-    q, k, v, mask, scale, out_dtype = _inputs(q, k, v, mask, scale)
+    q, k, v, mask, causal, scale, out_dtype = _inputs(q, k, v, mask, causal, scale)
     n, m = q.shape[-2], k.shape[-2]
     allowed = _allowed(mask, causal, slice(0, n), slice(0, m))
     with np.errstate(all="ignore"):
         scores = _scores(q, k, scale)
-    if allowed is not None:
-        allowed = np.broadcast_to(allowed, scores.shape)
+    scores, allowed = _broadcast_masked(scores, allowed)
     probs = softmax(scores, axis=-1, where=allowed)
     with np.errstate(all="ignore"):
         out = np.matmul(probs, v)
@@ -193,30 +218,37 @@ def tiled_attention(q, k, v, *, block_size=128, mask=None, causal=False, scale=N
     v : array_like, shape (..., M, d_v)
         Values.
     block_size : int or (int, int), optional
-        Rows of queries and of keys per tile (default 128 for both). The
-        scores of one tile, ``block_size**2`` numbers, are all that is held
-        at a time.
+        Rows of queries and of keys per tile (default 128 for both); positive
+        integers. The scores of one tile, ``block_size**2`` numbers, are all
+        that is held at a time.
     mask : array_like of bool, optional
-        Broadcast against (..., N, M); False means "not attended". It is
-        only read tile by tile (a broadcast mask costs no memory).
+        Broadcast against (..., N, M), leading dimensions included, as in
+        :func:`attention`; False means "not attended". It is only read tile
+        by tile (a broadcast mask costs no memory).
     causal : bool, optional
         If True, query i does not attend to keys j > i; tiles entirely above
         the diagonal are skipped.
     scale : float, optional
-        Multiplies the scores; default :math:`1/\sqrt{d}`.
+        Multiplies the scores; positive and finite; default
+        :math:`1/\sqrt{d}`.
 
     Returns
     -------
     out : ndarray, shape (..., N, d_v)
         Equal to :func:`attention` to a few units in the last place (float64;
-        within float32's rounding for float32).
+        within float32's rounding for float32), with the same special values
+        (an infinite value gives an infinite output, as there).
 
     Raises
     ------
     ValueError
-        If the shapes do not fit together or ``block_size`` is not positive.
+        If the shapes do not fit together (``mask``'s included), ``block_size``
+        is not positive or not one or two sizes, or ``scale`` is not positive
+        and finite.
     TypeError
-        If an input is not real numbers or ``mask`` is not boolean.
+        If an input is not real numbers, ``mask`` is not boolean, ``causal``
+        is not a bool, ``block_size`` is not integers or ``scale`` is not a
+        real number.
 
     See Also
     --------
@@ -261,12 +293,11 @@ def tiled_attention(q, k, v, *, block_size=128, mask=None, causal=False, scale=N
     >>> print(np.abs(tiled - direct).max() < 1e-14)
     True
     """
-    q, k, v, mask, scale, out_dtype = _inputs(q, k, v, mask, scale)
-    if np.ndim(block_size) == 0:
-        block_size = (block_size, block_size)
-    bq, bk = (int(b) for b in block_size)
-    if bq < 1 or bk < 1:
-        raise ValueError(f"block_size must be positive; got {block_size!r}")
+    q, k, v, mask, causal, scale, out_dtype = _inputs(q, k, v, mask, causal, scale)
+    sizes = (block_size, block_size) if np.ndim(block_size) == 0 else tuple(block_size)
+    if len(sizes) != 2:
+        raise ValueError(f"block_size must be an int or a pair of ints; got {block_size!r}")
+    bq, bk = (check_count(b, "block_size") for b in sizes)
     n = q.shape[-2]
     batch = _batch_shape(q, k, v, mask)
     out = np.zeros((*batch, n, v.shape[-1]))
@@ -285,9 +316,7 @@ def _query_block(qb, k, v, mask, causal, scale, rows, bk):
     for j0 in range(0, max(stop, 1), bk):
         cols = slice(j0, min(j0 + bk, m))
         scores = _scores(qb, k[..., cols, :], scale)
-        allowed = _allowed(mask, causal, rows, cols)
-        if allowed is not None:
-            allowed = np.broadcast_to(allowed, scores.shape)
+        scores, allowed = _broadcast_masked(scores, _allowed(mask, causal, rows, cols))
         block, terms = _state_and_terms(scores, (scores.ndim - 1,), allowed)
         # (einsum: for these small products a threaded BLAS call costs more
         # in hand-offs than it computes)
@@ -298,7 +327,7 @@ def _query_block(qb, k, v, mask, causal, scale, rows, bk):
         merged = merge_states(state, block)
         f_old, e_old = _rescale(state.max, merged.max)
         f_new, e_new = _rescale(block.max, merged.max)
-        acc = (acc * f_old + values * f_new) + (acc * e_old + values * e_new)
+        acc = (acc * f_old + values * f_new) + (_times(acc, e_old) + _times(values, e_new))
         state = merged
     if state is None:  # no keys at all: an empty (fully masked) slice
         return 0.0

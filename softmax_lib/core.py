@@ -35,11 +35,15 @@ that are normalised together (the entries along ``axis``).
 - **+inf** logits: the result is the limit. The +inf entries of a slice share
   the probability equally (each gets ``1 / count``) and the finite or -inf ones
   get 0; log_softmax gives ``-log(count)`` and -inf; logsumexp gives +inf.
-- **where** (a boolean mask, broadcast against ``x``): masked-out entries get
-  probability 0 (log-probability -inf) and take no part in the normalisation,
-  whatever their value (a NaN there is ignored). A slice that is entirely
-  masked out gives probability 0 everywhere, log-probability -inf and
-  logsumexp -inf (JAX's semantics).
+- **where** (a boolean mask, broadcast to the shape of ``x``): masked-out
+  entries get probability 0 (log-probability -inf) and take no part in the
+  normalisation, whatever their value (a NaN or a logit that overflows when
+  divided by the temperature is ignored). A slice that is entirely masked out
+  gives probability 0 everywhere, log-probability -inf and logsumexp -inf
+  (JAX's semantics). As for the ``where`` of numpy's reductions, the mask must
+  broadcast to the shape of ``x`` (in :func:`logsumexp` with weights ``b``, to
+  that of ``x`` broadcast against ``b``); a mask with more dimensions, or
+  lengths that do not fit, raises ``ValueError``.
 - **Empty** axis: the output is empty (logsumexp gives -inf, the empty sum).
   A 0-d input is a slice with one entry (``axis`` may then be ``None``, ``0``,
   ``-1`` or ``()``).
@@ -114,7 +118,7 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
         ``softmax(x / T)``. Small :math:`T` sharpens the distribution towards
         the arg max, large :math:`T` flattens it towards uniform.
     where : array_like of bool, optional
-        Mask broadcast against ``x``; entries where it is False get
+        Mask broadcast to the shape of ``x``; entries where it is False get
         probability 0 and take no part in the normalisation.
 
     Returns
@@ -128,7 +132,8 @@ def softmax(x, axis=-1, *, temperature=1.0, where=None):
         If ``x`` is complex, object, string or extended precision, or ``where``
         is not boolean.
     ValueError
-        If ``temperature`` is not positive and finite.
+        If ``temperature`` is not positive and finite, or ``where`` does not
+        broadcast to the shape of ``x``.
     numpy.exceptions.AxisError
         If ``axis`` is out of range.
 
@@ -213,8 +218,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
     temperature : float, optional
         Positive, finite temperature; the result is ``log_softmax(x / T)``.
     where : array_like of bool, optional
-        Mask broadcast against ``x``; masked-out entries get -inf and take no
-        part in the normalisation.
+        Mask broadcast to the shape of ``x``; masked-out entries get -inf and
+        take no part in the normalisation.
 
     Returns
     -------
@@ -227,7 +232,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
         If ``x`` is complex, object, string or extended precision, or ``where``
         is not boolean.
     ValueError
-        If ``temperature`` is not positive and finite.
+        If ``temperature`` is not positive and finite, or ``where`` does not
+        broadcast to the shape of ``x``.
     numpy.exceptions.AxisError
         If ``axis`` is out of range.
 
@@ -277,7 +283,7 @@ def log_softmax(x, axis=-1, *, temperature=1.0, where=None):
     return _normalized(x, axis, temperature, where, _LOG_SOFTMAX)
 
 
-def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=None):
+def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, *, where=None):
     r"""Logarithm of the sum of exponentials, :math:`\log\sum_j b_j e^{x_j}`.
 
     Parameters
@@ -291,15 +297,19 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
         last axis: for the normaliser of each row use ``axis=-1`` (with
         ``keepdims=True`` to subtract it from ``x``).
     b : array_like, optional
-        Weights broadcast against ``x`` (may be negative or zero); entries with
-        ``b == 0`` take no part, whatever their ``x``.
+        Weights (may be negative or zero); entries with ``b == 0`` take no
+        part, whatever their ``x``. ``x`` and ``b`` are broadcast against each
+        other first, as in ``scipy.special.logsumexp``: ``b`` may have more
+        dimensions than ``x``, and ``axis`` then refers to the broadcast shape.
     keepdims : bool, optional
         Keep the reduced axes with length 1.
     return_sign : bool, optional
         With ``b``, the weighted sum may be negative: if True, return
         ``(log|sum|, sign)``; if False a negative sum gives NaN.
     where : array_like of bool, optional
-        Mask broadcast against ``x``; only entries where it is True are summed.
+        Mask broadcast to the shape of ``x`` (of ``x`` broadcast against ``b``
+        when ``b`` is given); only entries where it is True are summed.
+        Keyword-only.
 
     Returns
     -------
@@ -314,15 +324,20 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
     TypeError
         If ``x`` or ``b`` is complex, object, string or extended precision, or
         ``where`` is not boolean.
+    ValueError
+        If ``x`` and ``b`` do not broadcast against each other, or ``where``
+        does not broadcast to their shape.
     numpy.exceptions.AxisError
-        If ``axis`` is out of range.
+        If ``axis`` is out of range (of the shape of ``x`` broadcast against
+        ``b``).
 
     See Also
     --------
     log_softmax : ``x - logsumexp(x, axis=-1, keepdims=True)``, computed
         accurately.
-    scipy.special.logsumexp : The same parameters and defaults (``axis=None``,
-        ``b``, ``keepdims``, ``return_sign``); ``where`` is an addition.
+    scipy.special.logsumexp : The same parameters, in the same order, with the
+        same defaults (``axis=None``, ``b``, ``keepdims``, ``return_sign``);
+        ``where`` is an addition (keyword-only).
 
     Notes
     -----
@@ -359,6 +374,8 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
     >>> value, sign = logsumexp([0.0, 0.0], b=[1.0, -2.0], return_sign=True)
     >>> print(f"{value:.3f} {sign:.0f}")
     0.000 -1
+    >>> print(logsumexp([0.0, 0.0], -1, [[1.0, 1.0], [1.0, 0.0]]).round(6))  # b is 2-D
+    [0.693147 0.      ]
     """
     if _is_dask(x):
         from softmax_lib import _dask
@@ -366,18 +383,20 @@ def logsumexp(x, axis=None, *, b=None, keepdims=False, return_sign=False, where=
         return _dask.logsumexp(
             x, axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where
         )
-    x, axes, out_dtype, mask, shape = _prepare(x, axis, 1.0, where)
-    reduced_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
-    if b is not None:
-        x = x.astype(np.float64, copy=False)
+    if b is None:
+        x, axes, out_dtype, mask, shape = _prepare(x, axis, 1.0, where)
+    else:
+        # x is broadcast against b first, so that axis (and where) refer to the
+        # broadcast shape, as in scipy.special.logsumexp.
+        x = as_float_array(x)
         weights = as_float_array(b, "b").astype(np.float64)
-        weights = np.broadcast_to(weights, np.broadcast_shapes(x.shape, weights.shape))
-        x = np.broadcast_to(x, weights.shape)
-        if mask is not None:
-            mask = np.broadcast_to(mask, x.shape)
+        full = np.broadcast_shapes(x.shape, weights.shape)
+        x, axes, out_dtype, mask, shape = _prepare(np.broadcast_to(x, full), axis, 1.0, where)
+        x = x.astype(np.float64, copy=False)
+        weights = np.broadcast_to(weights, full).reshape(x.shape)  # () becomes (1,) as x
         nonzero = weights != 0
         mask = nonzero if mask is None else (mask & nonzero)
-        reduced_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+    reduced_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
     masked = _apply_mask(x, mask)
     rows, _, _, batch_shape = _to_rows(masked, axes)
     if b is None:
@@ -469,7 +488,8 @@ def ulp_error(computed, exact):
     ulps : ndarray of float64
         ``|computed - exact| / spacing(exact rounded to computed's dtype)``;
         0 where both are the same infinity or both NaN, inf where only one is
-        non-finite.
+        non-finite, and inf where ``computed`` is finite but ``exact`` lies
+        beyond the range of its dtype (so that it rounds to an infinity there).
 
     Raises
     ------
@@ -513,7 +533,8 @@ def ulp_error(computed, exact):
         if idx.any():
             diff = exact_obj[idx] - computed[idx].astype(np.float64).astype(object)
             diff = np.abs(np.asarray(diff, dtype=object).astype(np.float64))
-            unit = np.spacing(np.abs(exact_float[idx].astype(computed.dtype)))
-            unit = unit.astype(np.float64)
-            result[idx] = diff / unit
+            rounded = np.abs(exact_float[idx].astype(computed.dtype))
+            unit = np.spacing(rounded).astype(np.float64)
+            # An exact value beyond the dtype's range rounds to inf there: inf ULP away.
+            result[idx] = np.where(np.isinf(rounded), np.inf, diff / unit)
     return result[()] if result.ndim == 0 else result

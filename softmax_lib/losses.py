@@ -83,12 +83,18 @@ def _parse(logits, labels, axis, label_smoothing, reduction):
 
 
 def _reduce(values, reduction, dtype):
-    if reduction == "none":
-        return values.astype(dtype)[()]
-    total = values.sum()
-    if reduction == "mean":
-        total = total / values.size if values.size else np.nan
-    return dtype.type(total)
+    """Reduce the float64 losses and round once to ``dtype``.
+
+    A loss beyond the range of ``dtype`` (float16 tops out at 65504) rounds to
+    inf, the correctly rounded answer, without numpy's overflow warning.
+    """
+    with np.errstate(over="ignore"):
+        if reduction == "none":
+            return values.astype(dtype)[()]
+        total = values.sum()
+        if reduction == "mean":
+            total = total / values.size if values.size else np.nan
+        return dtype.type(total)
 
 
 def cross_entropy(logits, labels, *, axis=-1, label_smoothing=0.0, reduction="mean"):

@@ -66,7 +66,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from softmax_lib._validation import as_float_array, normalize_axes
+from softmax_lib._validation import as_float_array, as_mask, normalize_axes
 
 __all__ = [
     "SoftmaxState",
@@ -195,12 +195,7 @@ def _as_float64(x, name="x"):
 
 
 def _mask(where, shape):
-    if where is None:
-        return None
-    mask = np.asarray(where)
-    if mask.dtype != np.bool_:
-        raise TypeError(f"where must be a boolean array; got dtype {mask.dtype}")
-    return np.broadcast_to(mask, shape)
+    return None if where is None else as_mask(where, shape)
 
 
 def softmax_state(x, axis=-1, *, where=None, keepdims=True):
@@ -214,7 +209,8 @@ def softmax_state(x, axis=-1, *, where=None, keepdims=True):
         The axis or axes along which the block is part of a softmax slice
         (default: the last); None means all.
     where : array_like of bool, optional
-        Mask broadcast against ``x``; entries where it is False take no part.
+        Mask broadcast to the shape of ``x``; entries where it is False take
+        no part.
     keepdims : bool, optional
         Keep the reduced axes with length 1 (the default), so that the state
         broadcasts against ``x`` in :func:`state_softmax`.
@@ -229,6 +225,8 @@ def softmax_state(x, axis=-1, *, where=None, keepdims=True):
     ------
     TypeError
         If ``x`` is not real numbers or ``where`` is not boolean.
+    ValueError
+        If ``where`` does not broadcast to the shape of ``x``.
     numpy.exceptions.AxisError
         If ``axis`` is out of range.
 

@@ -101,6 +101,51 @@ def test_batch_dimensions_broadcast():
     np.testing.assert_allclose(out[2, 1], sl.attention(q[2, 0], k[1], v[1]), rtol=1e-14)
 
 
+@pytest.mark.parametrize("mask_shape", [(2, 5, 7), (2, 1, 5, 7), (1, 7), (5, 1), (7,)])
+def test_mask_batch_dimensions_broadcast(mask_shape):
+    # The mask broadcasts against (..., N, M) like the inputs: its batch dimensions are
+    # the output's, and a mask of one row or one column broadcasts over the queries or keys.
+    q, k, v = inputs((5, 4), (7, 4), 3)
+    mask = np.random.default_rng(5).random(mask_shape) < 0.6
+    direct = sl.attention(q, k, v, mask=mask)
+    batch = np.broadcast_shapes(mask.shape[:-2])
+    assert direct.shape == (*batch, 5, 3)
+    full = np.broadcast_to(mask, (*batch, 5, 7))
+    for index in np.ndindex(batch):
+        one = sl.attention(q, k, v, mask=np.ascontiguousarray(full[index]))
+        np.testing.assert_array_equal(direct[index], one)
+    for block_size in (1, 2, (3, 4), 128):
+        tiled = sl.tiled_attention(q, k, v, block_size=block_size, mask=mask)
+        assert tiled.shape == direct.shape
+        assert ulps(direct, tiled, q, k, v, mask=mask).max() <= ULP_BOUND[np.float64]
+
+
+def test_mask_of_the_wrong_shape():
+    q, k, v = inputs((5, 4), (7, 4), 3)
+    for function in (sl.attention, sl.tiled_attention):
+        with pytest.raises(ValueError, match=r"mask.*\(5, 6\).*\(5, 7\)"):
+            function(q, k, v, mask=np.ones((5, 6), bool))
+
+
+@pytest.mark.parametrize("block_size", [1, 2, 3])
+def test_infinite_values_as_in_attention(block_size):
+    # An infinite value with a positive weight gives an infinite output, in tiles as directly:
+    # the rescaling of the running output computes no inf * 0 and no inf - inf.
+    np.testing.assert_array_equal(
+        sl.tiled_attention(np.zeros((1, 1)), np.zeros((2, 1)), [[np.inf], [1.0]], block_size=1),
+        [[np.inf]],
+    )
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        q, k, v = (rng.standard_normal(shape) for shape in ((4, 3), (6, 3), (6, 2)))
+        v[rng.integers(6), 0] = np.inf
+        v[rng.integers(6), 1] = -np.inf
+        direct = sl.attention(q, k, v)
+        assert np.isposinf(direct[:, 0]).all()
+        assert np.isneginf(direct[:, 1]).all()
+        np.testing.assert_array_equal(sl.tiled_attention(q, k, v, block_size=block_size), direct)
+
+
 def test_special_values():
     q, k, v = inputs((3, 2), (4, 2), 2)
     q[1, 0] = np.nan
@@ -141,10 +186,59 @@ def test_argument_errors():
     q, k, v = inputs((3, 4), (5, 4), 2)
     with pytest.raises(TypeError, match="boolean"):
         sl.attention(q, k, v, mask=np.ones((3, 5)))
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="block_size"):
         sl.tiled_attention(q, k, v, block_size=0)
     with pytest.raises(TypeError):
         sl.attention(q.astype(complex), k, v)
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"causal": "no"}, TypeError),
+        ({"causal": 1}, TypeError),
+        ({"causal": None}, TypeError),
+        ({"scale": "a"}, TypeError),
+        ({"scale": True}, TypeError),
+        ({"scale": np.nan}, ValueError),
+        ({"scale": np.inf}, ValueError),
+        ({"scale": 0.0}, ValueError),
+        ({"scale": -1.0}, ValueError),
+    ],
+)
+@pytest.mark.parametrize("function", [sl.attention, sl.tiled_attention])
+def test_option_errors(function, options, error):
+    q, k, v = inputs((3, 4), (5, 4), 2)
+    with pytest.raises(error, match=next(iter(options))):
+        function(q, k, v, **options)
+
+
+@pytest.mark.parametrize(
+    ("block_size", "error"),
+    [
+        (2.9, TypeError),
+        ((2, 2.0), TypeError),
+        ("8", TypeError),
+        (True, TypeError),
+        (-1, ValueError),
+        ((4, 0), ValueError),
+        ((1, 2, 3), ValueError),
+    ],
+)
+def test_block_size_errors(block_size, error):
+    q, k, v = inputs((3, 4), (5, 4), 2)
+    with pytest.raises(error, match="block_size"):
+        sl.tiled_attention(q, k, v, block_size=block_size)
+
+
+def test_numpy_scalar_options():
+    q, k, v = inputs((3, 4), (5, 4), 2)
+    expected = sl.attention(q, k, v, causal=True, scale=0.5)
+    np.testing.assert_array_equal(
+        sl.attention(q, k, v, causal=np.True_, scale=np.float32(0.5)), expected
+    )
+    tiled = sl.tiled_attention(q, k, v, block_size=(np.int64(2), 3), causal=True, scale=0.5)
+    assert ulps(expected, tiled, q, k, v, causal=True, scale=0.5).max() <= 16
 
 
 def peak_bytes(function, *args, **kwargs):

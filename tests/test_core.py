@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -47,8 +47,12 @@ def test_shift_invariance(logits, shift):
     # Both results are within 4 ULP of the same exact value.
     probs, shifted = softmax(logits), softmax(logits + shift)
     np.testing.assert_allclose(shifted, probs, rtol=8 * np.finfo(float).eps, atol=1e-300)
+    # A log-probability near 0 can be subnormal, where ULPs are absolute: hence atol.
     np.testing.assert_allclose(
-        log_softmax(logits + shift), log_softmax(logits), rtol=8 * np.finfo(float).eps
+        log_softmax(logits + shift),
+        log_softmax(logits),
+        rtol=8 * np.finfo(float).eps,
+        atol=1e-300,
     )
 
 
@@ -164,6 +168,62 @@ def test_matches_scipy(shape, dtype):
     )
 
 
+@SETTINGS
+@given(
+    hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, min_side=1, max_side=4),
+    st.data(),
+)
+def test_logsumexp_weights_broadcast_like_scipy(shapes, data):
+    # b may have more dimensions than x: x is broadcast against b first, and axis refers to
+    # the broadcast shape (as in scipy.special.logsumexp).
+    special = pytest.importorskip("scipy.special")
+    x_shape, b_shape = shapes.input_shapes
+    ndim = len(shapes.result_shape)
+    x = data.draw(hnp.arrays(np.float64, x_shape, elements=st.floats(-50, 50)))
+    b = data.draw(hnp.arrays(np.float64, b_shape, elements=st.floats(0, 2)))
+    axis = data.draw(st.none() | st.integers(-ndim, ndim - 1)) if ndim else None
+    keepdims = data.draw(st.booleans())
+    got = logsumexp(x, axis=axis, b=b, keepdims=keepdims)
+    expected = special.logsumexp(x, axis=axis, b=b, keepdims=keepdims)
+    # The shape of numpy's reductions (scipy keeps a 0-d input's dimensions as (1,)).
+    full = np.broadcast_to(x, shapes.result_shape)
+    assert np.shape(got) == np.sum(full, axis=axis, keepdims=keepdims).shape
+    np.testing.assert_allclose(got, np.reshape(expected, np.shape(got)), rtol=1e-13, atol=1e-13)
+
+
+def test_logsumexp_weights_with_more_dimensions_than_x():
+    special = pytest.importorskip("scipy.special")
+    x = np.array([1.0, 2.0])
+    b = np.array([[1.0, 0.0], [1.0, 1.0]])
+    for axis in (None, 0, 1, -1, (0, 1)):
+        np.testing.assert_allclose(
+            logsumexp(x, axis=axis, b=b), special.logsumexp(x, axis=axis, b=b), rtol=1e-15
+        )
+    # where must broadcast to the shape of x broadcast against b.
+    where = np.array([[True], [False]])
+    np.testing.assert_allclose(logsumexp(x, axis=1, b=b, where=where), [1.0, -np.inf])
+
+
+def test_logsumexp_positional_parameters_are_scipys():
+    special = pytest.importorskip("scipy.special")
+    x = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]])
+    b = np.array([[1.0, -0.5, 2.0], [1.0, -3.0, 1.0]])
+    value, sign = logsumexp(x, 1, b, True, True)
+    expected_value, expected_sign = special.logsumexp(x, 1, b, True, True)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-14)
+    np.testing.assert_array_equal(sign, expected_sign)
+    with pytest.raises(TypeError):
+        logsumexp(x, 1, b, True, True, np.ones(x.shape, bool))  # where is keyword-only
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp])
+def test_where_with_more_dimensions_than_x_is_a_clear_error(function):
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3,\)"):
+        function(np.ones(3), where=np.ones((2, 3), bool))
+    with pytest.raises(ValueError, match=r"\(2,\).*\(\)"):
+        function(1.0, where=np.ones(2, bool))
+
+
 # --- axes ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3, (0, 2), (1, 2), (0, 1, 2), None, ()])
 def test_axis_forms(axis):
@@ -267,6 +327,52 @@ def test_temperature_with_huge_logits_does_not_overflow():
     np.testing.assert_array_equal(probs, [1.0, 0.0])
 
 
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_temperature_with_a_masked_huge_logit(function):
+    # x / T overflows only in a masked-out entry: it takes no part (the policy).
+    x = np.array([1.0, 2.0, 1e308])
+    where = np.array([True, True, False])
+    expected = function(np.array([1.0, 2.0]), temperature=0.1)
+    got = function(x, where=where, temperature=0.1)
+    np.testing.assert_array_equal(got[:2], expected)
+    assert got[2] == (0.0 if function is softmax else -np.inf)
+    # An unmasked entry overflows too: the shift ignores the masked, larger one.
+    x = np.array([1e308, 9e307, 1.7e308])
+    np.testing.assert_array_equal(
+        function(x, where=where, temperature=0.5)[:2], function(x[:2], temperature=0.5)
+    )
+
+
+@st.composite
+def masked_logits(draw):
+    """Logits of any magnitude or special value, and a mask with an entry in every slice."""
+    x = draw(
+        hnp.arrays(
+            np.float64,
+            hnp.array_shapes(min_dims=1, max_dims=2, max_side=6),
+            elements=huge | st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, 1e308, -1e308]),
+        )
+    )
+    where = draw(hnp.arrays(np.bool_, x.shape))
+    where[..., 0] = True  # a fully masked slice is another rule (probability 0)
+    return x, where
+
+
+@SETTINGS
+@given(masked_logits(), st.floats(1e-3, 1e3))
+@example((np.array([1.0, 2.0, 1e308]), np.array([True, True, False])), 0.1)
+@example((np.array([-1e308, 1.7e308]), np.array([True, False])), 0.1)
+def test_masked_entries_take_no_part_whatever_their_value(logits, temperature):
+    x, where = logits
+    hidden = np.where(where, x, -np.inf)
+    for function in (softmax, log_softmax):
+        np.testing.assert_array_equal(
+            function(x, where=where, temperature=temperature),
+            function(hidden, where=where, temperature=temperature),
+        )
+    np.testing.assert_array_equal(logsumexp(x, axis=-1, where=where), logsumexp(hidden, axis=-1))
+
+
 def test_where_must_be_boolean():
     with pytest.raises(TypeError, match="boolean"):
         softmax([1.0, 2.0], where=[1, 0])
@@ -321,6 +427,9 @@ def test_ulp_error():
     np.testing.assert_array_equal(
         ulp_error([np.inf, np.nan, 1.0], [np.inf, np.nan, np.inf]), [0, 0, np.inf]
     )
+    # The exact value lies beyond float32's range: it rounds to inf there.
+    assert ulp_error(np.float32(3.4e38), 1e39) == np.inf
+    assert ulp_error(np.float32(-3.4e38), mpmath.mpf("-1e39")) == np.inf
     with pytest.raises(TypeError):
         ulp_error([1, 2], [1, 2])
 

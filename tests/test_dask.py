@@ -105,6 +105,27 @@ def test_dtypes_and_errors():
         sl.logsumexp(x, b=np.ones(4))
     with pytest.raises(ValueError, match="temperature"):
         sl.softmax(x, temperature=0.0)
+    with pytest.raises(ValueError, match=r"where of shape \(2, 3, 4\).*\(3, 4\)"):
+        sl.softmax(x, where=np.ones((2, 3, 4), bool))
+
+
+def test_temperature_with_huge_logits_does_not_warn():
+    # x / T overflows to inf in a chunk: the documented limit of the Dask path, but no
+    # RuntimeWarning (pytest turns one into an error).
+    x = np.array([[1e308, 0.0, -1e308], [1.0, 2.0, 3.0]])
+    dx = da.from_array(x, chunks=(1, 2))
+    for function in (sl.softmax, sl.log_softmax):
+        got = function(dx, temperature=0.1).compute()
+        same(got[1:], function(x[1:], temperature=0.1), 4)
+    np.testing.assert_array_equal(sl.softmax(dx, temperature=0.1).compute()[0], [1.0, 0.0, 0.0])
+
+
+def test_logsumexp_positional_parameters():
+    x = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]])
+    dx = da.from_array(x, chunks=(1, 2))
+    value, sign = sl.logsumexp(dx, 1, None, True, True)
+    same(value.compute(), sl.logsumexp(x, 1, None, True), 4)
+    np.testing.assert_array_equal(sign.compute(), [[1.0], [1.0]])
 
 
 def test_import_stays_numpy_only():

@@ -102,6 +102,19 @@ def test_dtypes():
     assert cross_entropy([[1.0, 2.0]], np.array([1.0])) == cross_entropy([[1.0, 2.0]], [1])
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_float16_loss_beyond_the_range_is_inf_without_warning(reduction):
+    # The true loss 120000 rounds to inf in float16: the right answer, and no
+    # RuntimeWarning for finite input (pytest turns one into an error).
+    logits = np.array([[60000.0, -60000.0], [-60000.0, 60000.0]], dtype=np.float16)
+    loss = cross_entropy(logits, [1, 0], reduction=reduction)
+    assert loss.dtype == np.float16
+    assert np.isposinf(loss).all()
+    one_hot = cross_entropy(logits, np.array([[0.0, 1.0], [1.0, 0.0]]), reduction=reduction)
+    np.testing.assert_array_equal(one_hot, loss)
+    assert cross_entropy(logits[0], 1) == np.inf
+
+
 def test_empty_batch_mean_is_nan_without_warning():
     assert np.isnan(cross_entropy(np.zeros((0, 3)), np.zeros(0, dtype=int)))
     assert cross_entropy(np.zeros((0, 3)), np.zeros(0, dtype=int), reduction="sum") == 0

@@ -93,4 +93,6 @@ def test_license_file_matches_the_package_metadata(repo):
     pyproject = (repo / "pyproject.toml").read_text(encoding="utf-8")  # no tomllib on 3.10
     assert '\nlicense = "MIT"\n' in pyproject
     assert 'license-files = ["LICENSE"]' in pyproject
+    # hatchling accepts license-files as a list (PEP 639) from 1.27 on.
+    assert 'requires = ["hatchling>=1.27"]' in pyproject
     assert (repo / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
