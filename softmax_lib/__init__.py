@@ -4,7 +4,7 @@ The library behind *The Softmax Book*. It computes softmax, log-softmax and
 log-sum-exp accurately (within a few units in the last place) and fast for numpy
 arrays of any shape, with one documented policy for special values (see
 :mod:`softmax_lib.core`); their derivatives and the cross-entropy loss; and the
-softmax-regression classifier, MNIST loader and calibration tools of the last chapter.
+softmax-regression classifier, MNIST loader and calibration tools of chapter 5.
 
 numpy is the only requirement. The figures (:mod:`softmax_lib.plotting`, matplotlib)
 and interactive explorers (:mod:`softmax_lib.widgets`, ipywidgets) are imported on

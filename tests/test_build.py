@@ -8,6 +8,8 @@ temporary folder.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -48,6 +50,25 @@ def test_api_page_documents_every_export(built_book):
         assert f'id="softmax_lib.{name}"' in html, (
             f"softmax_lib.{name} is missing from the API page"
         )
+
+
+def test_reference_pages_document_every_public_module_name(built_book):
+    # The API page promises "every public name", of the package and of its public
+    # modules; the explorers page documents the explorer framework (Bars, Control, ...).
+    html = "".join(
+        (built_book / "book" / page).read_text(encoding="utf-8")
+        for page in ("api.html", "explorers.html")
+    )
+    modules = pkgutil.walk_packages(softmax_lib.__path__, "softmax_lib.")
+    public = [m.name for m in modules if not any(p.startswith("_") for p in m.name.split("."))]
+    missing = [
+        f"{module}.{name}"
+        for module in public
+        for name in getattr(importlib.import_module(module), "__all__", ())
+        if f'id="softmax_lib.{name}"' not in html and f'id="{module}.{name}"' not in html
+    ]
+    assert public
+    assert not missing, f"public names missing from the reference pages: {missing}"
 
 
 def test_notebooks_are_downloadable(built_book, repo):

@@ -11,6 +11,7 @@ import numpy as np
 from softmax_lib.plotting.common import BAR_COLOR, HIGHLIGHT_COLOR, _new_axes, display_names
 from softmax_lib.plotting.softmax import plot_probabilities
 
+#: The class names of the ten MNIST digits, "0" to "9".
 DIGITS = tuple(str(d) for d in range(10))
 IMAGE_SHAPE = (28, 28)
 WEIGHT_CMAP = "RdBu_r"  # diverging: red = positive (evidence for), blue = negative
