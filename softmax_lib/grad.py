@@ -108,7 +108,8 @@ def softmax_vjp(probs, v, *, axis=-1):
     -------
     grad : ndarray
         :math:`\partial L / \partial z = p \odot (v - v \cdot p)`, of the
-        broadcast shape.
+        broadcast shape and the inputs' common dtype (computed in float64 and
+        rounded once, so huge finite inputs neither overflow nor warn).
 
     Raises
     ------
@@ -149,8 +150,17 @@ def softmax_vjp(probs, v, *, axis=-1):
     v = as_float_array(v, "v")
     (ax,) = normalize_axes(axis, max(probs.ndim, v.ndim))
     probs, v = np.broadcast_arrays(probs, v)
-    dot = np.sum(v * probs, axis=ax, keepdims=True)
-    return probs * (v - dot)
+    out_dtype = np.result_type(probs, v)
+    # In float64, so that float16 and float32 inputs of any magnitude neither warn nor
+    # overflow on the way (the policy of softmax_lib.core); the result is rounded once.
+    probs, v = probs.astype(np.float64, copy=False), v.astype(np.float64, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dot = np.sum(v * probs, axis=ax, keepdims=True)
+        grad = probs * (v - dot)
+        # p_j = 0 makes the entry exactly 0, even where v_j - dot overflowed (0 * inf),
+        # unless the slice holds a NaN or an infinity (dot is then not finite).
+        grad = np.where((probs == 0) & np.isfinite(dot), 0.0, grad)
+        return grad.astype(out_dtype, copy=False)
 
 
 def check_gradient(f, x, grad=None, *, step=None):

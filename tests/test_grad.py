@@ -1,5 +1,7 @@
 """softmax_jacobian, softmax_vjp and check_gradient."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -112,3 +114,25 @@ def test_check_gradient_errors():
 
 def test_check_gradient_integer_x():
     assert check_gradient(lambda t: float(t @ t), [1, 2, 3], lambda t: 2 * t) < 1e-9
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_vjp_of_huge_finite_inputs_is_finite_without_warnings(dtype):
+    # v - v.p overflows in the input's dtype; the exact gradient is [0, 0] here
+    # (p = [1, 0]): a silent NaN before the fix, with a RuntimeWarning.
+    big = float(np.finfo(dtype).max) / 2 * 1.5
+    v = np.array([big, -big], dtype=dtype)
+    probs = np.array([1.0, 0.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad = softmax_vjp(probs, v)
+    assert grad.dtype == dtype
+    np.testing.assert_array_equal(grad, [0.0, 0.0])
+
+
+def test_vjp_nan_still_spreads_over_its_slice():
+    probs = np.array([[1.0, 0.0], [0.5, 0.5]])
+    v = np.array([[np.nan, 1.0], [1.0, 2.0]])
+    grad = softmax_vjp(probs, v)
+    assert np.isnan(grad[0]).all()
+    np.testing.assert_allclose(grad[1], [-0.25, 0.25])
