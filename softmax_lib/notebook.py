@@ -9,7 +9,7 @@ the book's pages look when a notebook runs, in Jupyter and in the website build 
 - figures are drawn as SVG (sharp on any screen) with text large enough to read at
   the column's width.
 
-It changes process-wide settings of numpy, :mod:`warnings` and matplotlib, which is
+It changes process-wide settings of numpy, ``warnings`` and matplotlib, which is
 what a notebook wants and a library user's script does not: ``import softmax_lib``
 never calls it. For example:
 
@@ -83,7 +83,7 @@ def figure_style() -> dict:
 
 
 def format_warning(message, category, filename, lineno, line=None) -> str:
-    """Format a warning as ``Category: message`` (for :data:`warnings.formatwarning`).
+    """Format a warning as ``Category: message`` (for ``warnings.formatwarning``).
 
     Parameters
     ----------
