@@ -355,8 +355,11 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, *, where=
     taken directly.
 
     See the special-value policy in :mod:`softmax_lib.core` (an empty or fully
-    masked slice gives -inf, a +inf entry gives +inf). Chapter 3 (The overflow
-    trick) teaches the log-sum-exp trick.
+    masked slice gives -inf, a +inf entry gives +inf). With weights, the +inf
+    entries of a slice count with the sum of their weights: a positive sum gives
+    +inf, a negative one +inf with sign -1 (``return_sign=True``), and weights
+    that cancel give NaN (``inf - inf``). Chapter 3 (The overflow trick) teaches
+    the log-sum-exp trick.
 
     References
     ----------

@@ -76,6 +76,19 @@ def test_float64_shift_regimes(width, scale, offset):
     assert ulp_error(log_softmax(logits), log_probs).max() <= LOG_SOFTMAX_BOUND
 
 
+@pytest.mark.parametrize("top", [650.0, 1000.0, 1400.0])
+def test_float64_wide_rows_below_the_sterbenz_range(top):
+    # Row maximum m above 600 with the other logits in [m - 740, m / 2): there x - m is
+    # not exact (Sterbenz's lemma needs x >= m / 2), so its rounding error must be
+    # recovered for every m up to the kernel's Sterbenz threshold.
+    rng = np.random.default_rng(int(top))
+    logits = rng.uniform(top - 740.0, top / 2, (5, 10))
+    logits[:, 0] = top
+    probs, log_probs = exact_softmax(logits)
+    assert ulp_error(softmax(logits), probs).max() <= SOFTMAX_BOUND[np.float64]
+    assert ulp_error(log_softmax(logits), log_probs).max() <= LOG_SOFTMAX_BOUND
+
+
 def test_reference_is_exact_enough():
     # Sanity check of the reference itself on a case with a closed form.
     with mpmath.workprec(256):

@@ -146,6 +146,21 @@ def test_infinite_values_as_in_attention(block_size):
         np.testing.assert_array_equal(sl.tiled_attention(q, k, v, block_size=block_size), direct)
 
 
+@pytest.mark.parametrize("block_size", [1, 2])
+def test_all_minus_inf_scores_give_nan_as_in_attention(block_size):
+    # A row of scores that are all -inf has no distribution (the policy of
+    # softmax_lib.core): NaN, in tiles as directly; a query with finite scores is unaffected.
+    q, k, v = [[-np.inf], [1.0]], [[1.0], [2.0]], [[1.0], [3.0]]
+    direct = sl.attention(q, k, v)
+    assert np.isnan(direct[0]).all()
+    assert np.isfinite(direct[1]).all()
+    tiled = sl.tiled_attention(q, k, v, block_size=block_size)
+    np.testing.assert_allclose(tiled, direct, rtol=1e-15)  # NaN where direct is NaN
+    np.testing.assert_array_equal(
+        sl.tiled_attention(q[:1], k, v, block_size=block_size), [[np.nan]]
+    )
+
+
 def test_special_values():
     q, k, v = inputs((3, 2), (4, 2), 2)
     q[1, 0] = np.nan

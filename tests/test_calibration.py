@@ -77,6 +77,18 @@ def test_ece_is_the_weighted_gap():
     )
 
 
+def test_ece_weights_each_bin_by_its_share_of_the_samples():
+    probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.6, 0.4]])
+    # Bin (0.8, 0.9]: 3 of 4 samples, confidence 0.9, accuracy 2/3; bin (0.5, 0.6]: 1 of
+    # 4, confidence 0.6, accuracy 1. ECE = sum_b n_b / n |acc_b - conf_b| (an unweighted
+    # mean of the two gaps would be 0.317).
+    expected = 0.75 * (0.9 - 2 / 3) + 0.25 * (1.0 - 0.6)
+    assert expected == pytest.approx(0.275)
+    assert expected_calibration_error(probs, [0, 0, 1, 0], n_bins=10) == pytest.approx(
+        expected, rel=1e-12
+    )
+
+
 @pytest.mark.parametrize(
     ("probs", "labels", "message"),
     [

@@ -327,6 +327,16 @@ def test_temperature_with_huge_logits_does_not_overflow():
     np.testing.assert_array_equal(probs, [1.0, 0.0])
 
 
+def test_temperature_with_huge_logits_leaves_infinite_rows_to_the_policy():
+    # x / T overflows in row 0, so every row is shifted by its finite maximum first; row 1
+    # has none (only -inf and +inf): it keeps its values, and +inf takes all the mass.
+    x = np.array([[1e308, 0.0], [-np.inf, np.inf]])
+    np.testing.assert_array_equal(softmax(x, temperature=0.5), [[1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(
+        log_softmax(x, temperature=0.5), [[0.0, -np.inf], [-np.inf, 0.0]]
+    )
+
+
 @pytest.mark.parametrize("function", [softmax, log_softmax])
 def test_temperature_with_a_masked_huge_logit(function):
     # x / T overflows only in a masked-out entry: it takes no part (the policy).

@@ -80,6 +80,36 @@ def test_label_smoothing():
     assert cross_entropy(logits, 2, label_smoothing=1.0) == pytest.approx(
         -log_softmax(logits).mean()
     )
+    # The same target from a probability vector (smoothing / K on every class).
+    assert cross_entropy(logits, np.eye(3)[2], label_smoothing=eps) == pytest.approx(
+        cross_entropy(logits, 2, label_smoothing=eps), rel=1e-15
+    )
+    np.testing.assert_allclose(
+        cross_entropy_grad(logits, np.eye(3)[2], label_smoothing=eps),
+        cross_entropy_grad(logits, 2, label_smoothing=eps),
+        rtol=1e-15,
+    )
+
+
+@SETTINGS
+@given(problems(), st.floats(0.0, 1.0))
+def test_smoothed_indices_equal_smoothed_one_hot(problem, smoothing):
+    # Smoothing mixes the target with the uniform distribution, 1 / K per class, whether
+    # the labels are class indices or probability vectors.
+    logits, labels = problem
+    onehot = np.eye(logits.shape[1])[labels]
+    options = {"label_smoothing": smoothing}
+    for reduction in ("mean", "sum", "none"):
+        np.testing.assert_allclose(
+            cross_entropy(logits, labels, reduction=reduction, **options),
+            cross_entropy(logits, onehot, reduction=reduction, **options),
+            rtol=1e-14,
+        )
+    np.testing.assert_allclose(
+        cross_entropy_grad(logits, labels, **options),
+        cross_entropy_grad(logits, onehot, **options),
+        atol=1e-16,
+    )
 
 
 def test_axis_and_batch_shapes():

@@ -16,6 +16,7 @@ import pytest
 
 import softmax_lib as sl
 from softmax_lib.online import _merge_along
+from softmax_lib.reference import exact_softmax
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -151,6 +152,21 @@ def test_state_softmax_and_log_softmax_match_core():
     np.testing.assert_array_equal(
         sl.state_softmax(x[:, 3:20], state), sl.state_softmax(x, state)[:, 3:20]
     )
+
+
+def test_state_softmax_and_log_softmax_at_large_logits_within_the_bound():
+    # At logit scale 300 the block maxima differ by amounts that are not exact in
+    # float64: the merge must carry the rounding error of each rescaling factor, or
+    # state_log_softmax (x - m - log s, cancelling near the maximum) loses ~100s of ULP.
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((20, 8)) * 300
+    probs, log_probs = exact_softmax(x)
+    for edges in ([0, 3, 5, 8], [0, 1, 4, 8]):
+        state = blocks_of(x, edges)[0]
+        for block in blocks_of(x, edges)[1:]:
+            state = sl.merge_states(state, block)
+        assert sl.ulp_error(sl.state_softmax(x, state), probs).max() <= BOUND[np.float64]
+        assert sl.ulp_error(sl.state_log_softmax(x, state), log_probs).max() <= BOUND[np.float64]
 
 
 def test_axis_keepdims_and_dtypes():

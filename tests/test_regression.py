@@ -222,6 +222,16 @@ def test_classes_can_be_given_when_y_lacks_some(blobs):
         SoftmaxRegression(progress=False).fit(X, y, classes=[0, 1])
 
 
+def test_labels_with_gaps_in_classes_train_their_own_rows(blobs):
+    # y uses classes 0, 2 and 4 of range(5): each label must train the row of its class
+    # (its position in classes), not the row of its position among the labels seen.
+    X, y = blobs
+    y = 2 * y
+    model = SoftmaxRegression(n_epochs=10, progress=False).fit(X, y, classes=range(5))
+    assert model.score(X, y) > 0.95
+    assert set(model.predict(X).tolist()) <= {0, 2, 4}
+
+
 def test_validation_labels_must_be_known_classes(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match=r"y_val has labels the model was not trained on: \[7\]"):

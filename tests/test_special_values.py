@@ -163,6 +163,17 @@ def test_logsumexp_weights():
     assert np.isnan(logsumexp([NAN, 1.0], b=[2.0, 1.0]))
 
 
+def test_logsumexp_weights_of_infinite_entries():
+    # The +inf entries contribute (sum of their weights) * inf: +inf or -inf by that sign,
+    # and inf - inf = NaN (as scipy.special.logsumexp) when their weights cancel.
+    value, sign = logsumexp([INF, INF], b=[1.0, -1.0], return_sign=True)
+    assert np.isnan(value)
+    assert np.isnan(sign)
+    assert np.isnan(logsumexp([INF, INF], b=[1.0, -1.0]))
+    assert logsumexp([INF, INF, 0.0], b=[1.0, -2.0, 1.0], return_sign=True) == (INF, -1.0)
+    assert logsumexp([INF, 1.0], b=[-3.0, 1.0], return_sign=True) == (INF, -1.0)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_no_warning_for_extreme_finite_input(dtype):
     info = np.finfo(dtype)

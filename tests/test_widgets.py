@@ -209,6 +209,28 @@ def test_html_view_starts_at_the_current_setting():
     assert 'value="2"' in html  # -2 is position 2 of -4..4
 
 
+def test_frames_view_shows_the_frame_of_the_current_setting():
+    # Two sliders, the first not at its first position: the <img> is frames[row], row the
+    # row-major index of the settings (the last control fastest, as Explorer.positions).
+    explorer = widgets.jacobian_explorer([1.0, 0.0, 0.0], positions=(0.5,))
+    html = explorer.to_html()
+    spec = spec_of(html)
+    grids = [c["values"] for c in spec["controls"]]
+    assert grids == [[0.5, 1.0], [0.0, 0.5]]
+    assert explorer.settings == {"z0": 1.0, "z1": 0.0}
+    index = [c["values"].index(explorer.settings[c["name"]]) for c in spec["controls"]]
+    row = int(np.ravel_multi_index(index, [len(grid) for grid in grids]))
+    assert row == 2
+    sources = [frame["src"] for frame in spec["frames"]]
+    assert len(set(sources)) == len(sources) == 4, "frames differ"
+    img = re.search(r'<img id="[^"]+" src="([^"]+)"', html)
+    assert img, "the frames view has no image"
+    assert img.group(1) in sources
+    shown = sources.index(img.group(1))
+    assert shown == row
+    assert spec["frames"][row]["readout"] == explorer.readout()
+
+
 # --- the Jacobian explorer (chapter 2) ------------------------------------------------
 
 
