@@ -20,7 +20,7 @@ numpy path.
 
 import numpy as np
 
-from softmax_lib._validation import check_mask_shape, check_temperature, normalize_axes
+from softmax_lib._validation import check_mask, check_temperature, normalize_axes
 from softmax_lib.online import (
     SoftmaxState,
     _merge_along,
@@ -81,9 +81,7 @@ def _prepare(x, axis, temperature, where):
     mask = None
     if where is not None:
         mask = da.asarray(where)
-        if mask.dtype != np.bool_:
-            raise TypeError(f"where must be a boolean array; got dtype {mask.dtype}")
-        check_mask_shape(mask.shape, x.shape)
+        check_mask(mask, x.shape)
     if x.ndim == 0:
         x = x.reshape(1)
         axis = None

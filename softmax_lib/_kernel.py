@@ -498,20 +498,19 @@ def _run(rows, mode, out_dtype):
 def _small_float32_softmax(rows):
     """Softmax of a few short float32 rows, or None when a row maximum is not finite.
 
-    Exactly the float32 arithmetic of :func:`_block` on a transposed block (same
-    operations, same order, so the same bits), without the block machinery, which
-    costs more than the arithmetic for a minibatch of logits such as (256, 10):
-    36 instead of 77 microseconds.
+    The float32 path of :func:`_block` on a transposed block, calling the same
+    helpers in the same order (so the same bits), without the block machinery,
+    which costs more than the arithmetic for a minibatch of logits such as
+    (256, 10).
     """
     work = np.ascontiguousarray(rows.T, dtype=np.float64)
     m = work.max(axis=0)
     if not np.isfinite(m).all():
         return None  # special rows: the kernel applies the policy
-    work -= m
-    np.exp(work, out=work)
-    work *= 1.0 / np.add.reduce(work, axis=0)
+    _shifted_exp(work, 0, m, False, work)
+    work *= 1.0 / _reduce(work, 0)
     out = np.empty(rows.shape, dtype=np.float32)
-    np.copyto(out, work.T, casting="same_kind")
+    _store(out, work, True)
     return out
 
 

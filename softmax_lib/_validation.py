@@ -88,7 +88,7 @@ __all__ = [
     "check_count",
     "check_feature_dtype",
     "check_flag",
-    "check_mask_shape",
+    "check_mask",
     "check_real",
     "check_temperature",
     "normalize_axes",
@@ -154,20 +154,23 @@ def normalize_axes(axis, ndim):
     return tuple(sorted(normalize_axis_tuple(axis, ndim)))
 
 
-def check_mask_shape(mask_shape, shape, name="where"):
-    """Raise ``ValueError``, naming both shapes, unless ``mask_shape`` broadcasts to ``shape``.
+def check_mask(mask, shape, name="where"):
+    """Check a mask (anything with ``dtype`` and ``shape``, numpy or Dask) against ``shape``.
 
-    A mask must broadcast to the shape of what it masks, as the ``where`` of numpy's
-    reductions must: it may have fewer dimensions or dimensions of length 1, but not
-    more dimensions or other lengths.
+    Not boolean: ``TypeError``. A mask must broadcast to the shape of what it masks,
+    as the ``where`` of numpy's reductions must: it may have fewer dimensions or
+    dimensions of length 1, but not more dimensions or other lengths (``ValueError``,
+    naming both shapes).
     """
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{name} must be a boolean array; got dtype {mask.dtype}")
     try:
-        fits = np.broadcast_shapes(tuple(mask_shape), tuple(shape)) == tuple(shape)
+        fits = np.broadcast_shapes(tuple(mask.shape), tuple(shape)) == tuple(shape)
     except ValueError:
         fits = False
     if not fits:
         raise ValueError(
-            f"{name} of shape {tuple(mask_shape)} does not broadcast to the shape "
+            f"{name} of shape {tuple(mask.shape)} does not broadcast to the shape "
             f"{tuple(shape)} it masks"
         )
 
@@ -176,12 +179,10 @@ def as_mask(where, shape, name="where"):
     """Return ``where`` as a boolean array broadcast to ``shape`` (a read-only view).
 
     Not boolean: ``TypeError``; not broadcastable to ``shape``: ``ValueError``
-    (:func:`check_mask_shape`).
+    (:func:`check_mask`).
     """
     mask = np.asarray(where)
-    if mask.dtype != np.bool_:
-        raise TypeError(f"{name} must be a boolean array; got dtype {mask.dtype}")
-    check_mask_shape(mask.shape, shape, name)
+    check_mask(mask, shape, name)
     return np.broadcast_to(mask, shape)
 
 
